@@ -1,0 +1,77 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from api.models import File, Job, Library, Photo, User
+
+
+class LibraryInline(admin.TabularInline):
+    model = Library
+    extra = 0
+    fields = ("path", "last_scanned_at")
+    readonly_fields = ("last_scanned_at",)
+
+
+@admin.register(User)
+class OwnPhotosUserAdmin(UserAdmin):
+    inlines = [LibraryInline]
+    list_display = ("username", "email", "is_staff", "is_active", "date_joined")
+
+
+@admin.register(Library)
+class LibraryAdmin(admin.ModelAdmin):
+    list_display = ("path", "owner", "last_scanned_at")
+    list_filter = ("owner",)
+    search_fields = ("path", "owner__username")
+
+
+class FileInline(admin.TabularInline):
+    model = File
+    extra = 0
+    fields = ("path", "size", "missing", "error")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Photo)
+class PhotoAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "owner",
+        "taken_at",
+        "date_source",
+        "camera_make",
+        "camera_model",
+        "width",
+        "height",
+        "is_video",
+        "favorite",
+        "hidden",
+        "in_trash",
+    )
+    list_filter = ("owner", "is_video", "favorite", "hidden", "in_trash", "date_source", "mime")
+    search_fields = ("content_hash", "camera_make", "camera_model", "lens", "files__path")
+    date_hierarchy = "taken_at"
+    list_select_related = ("owner",)
+    inlines = [FileInline]
+    readonly_fields = ("content_hash", "created_at", "updated_at")
+
+
+@admin.register(File)
+class FileAdmin(admin.ModelAdmin):
+    list_display = ("path", "owner", "size", "mime", "missing", "short_error", "photo")
+    list_filter = ("owner", "missing", "mime", "uploaded")
+    search_fields = ("path", "content_hash", "error")
+    list_select_related = ("owner",)
+    raw_id_fields = ("photo",)
+
+    @admin.display(description="error")
+    def short_error(self, obj: File) -> str:
+        return obj.error[:80]
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("id", "owner", "kind", "state", "done", "total", "created_at", "finished_at")
+    list_filter = ("kind", "state", "owner")
+    search_fields = ("owner__username", "reason")
+    readonly_fields = ("created_at", "started_at", "finished_at", "heartbeat_at")

@@ -1,0 +1,34 @@
+"""System checks: `manage.py check` says what is misconfigured before a scan fails on it."""
+
+import os
+import shutil
+
+from django.conf import settings
+from django.core.checks import Warning, register
+
+
+@register()
+def data_folder_writable(app_configs, **kwargs) -> list:
+    if not os.access(settings.DATA_DIR, os.W_OK):
+        return [
+            Warning(
+                f"The data folder {settings.DATA_DIR} is not writable.",
+                hint="Set OWNPHOTOS_DATA to a folder this user can write.",
+                id="ownphotos.W001",
+            )
+        ]
+    return []
+
+
+@register()
+def external_tools(app_configs, **kwargs) -> list:
+    missing = [tool for tool in ("exiftool", "ffmpeg", "ffprobe") if shutil.which(tool) is None]
+    if missing:
+        return [
+            Warning(
+                f"Not found on PATH: {', '.join(missing)}; RAW metadata and videos are skipped.",
+                hint="apt-get install libimage-exiftool-perl ffmpeg",
+                id="ownphotos.W002",
+            )
+        ]
+    return []

@@ -1,0 +1,45 @@
+"""Domain errors. Services raise these; one DRF handler and the commands translate them."""
+
+
+class OwnPhotosError(Exception):
+    status_code = 400
+    code = "error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotAnImage(OwnPhotosError):
+    code = "not_an_image"
+
+
+class ImageTooLarge(OwnPhotosError):
+    code = "image_too_large"
+
+
+class UnreadableFile(OwnPhotosError):
+    code = "unreadable_file"
+
+
+class PathOutsideLibrary(OwnPhotosError):
+    code = "path_outside_library"
+
+
+class InvalidLibrary(OwnPhotosError):
+    code = "invalid_library"
+
+
+class ModelNotInstalled(OwnPhotosError):
+    status_code = 503
+    code = "model_not_installed"
+
+
+class NotFound(OwnPhotosError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(OwnPhotosError):
+    status_code = 409
+    code = "conflict"

@@ -1,0 +1,6 @@
+from api.models.file import File
+from api.models.job import Job
+from api.models.photo import Photo
+from api.models.user import Library, User
+
+__all__ = ["File", "Job", "Library", "Photo", "User"]

@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.db import models
+
+
+class JobQuerySet(models.QuerySet):
+    def for_user(self, user) -> "JobQuerySet":
+        return self.filter(owner=user)
+
+    def visible_to(self, user) -> "JobQuerySet":
+        return self.for_user(user)
+
+
+class Job(models.Model):
+    """A unit of background work a user can follow: its progress and the files it failed on."""
+
+    class Kind(models.TextChoices):
+        SCAN = "scan"
+        UPLOAD = "upload"
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    params = models.JSONField(default=dict, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    # [{"path": ..., "error": ...}, ...]
+    errors = models.JSONField(default=list, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "-created_at"], name="job_owner_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} job {self.pk} ({self.state})"

@@ -1,0 +1,96 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class PhotoQuerySet(models.QuerySet):
+    def for_user(self, user) -> "PhotoQuerySet":
+        return self.filter(owner=user)
+
+    def visible_to(self, user) -> "PhotoQuerySet":
+        return self.for_user(user)
+
+    def in_library(self) -> "PhotoQuerySet":
+        """What the timeline and search show: neither hidden nor trashed."""
+        return self.filter(hidden=False, in_trash=False)
+
+
+class DateSource(models.TextChoices):
+    EXIF_ORIGINAL = "exif_original", "EXIF DateTimeOriginal"
+    EXIF_DIGITIZED = "exif_digitized", "EXIF DateTimeDigitized"
+    EXIF_MODIFIED = "exif_modified", "EXIF DateTime"
+    VIDEO = "video", "video container"
+    FILENAME = "filename", "file name"
+    MTIME = "mtime", "file modification time"
+
+
+class Photo(models.Model):
+    """One picture or video, identified by its content hash per owner.
+
+    Everything a user attaches (favourite, albums, names) hangs on the Photo, not on a
+    File, so moving or renaming a file keeps it.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos"
+    )
+    content_hash = models.CharField(max_length=64)
+    mime = models.CharField(max_length=64, blank=True)
+
+    taken_at = models.DateTimeField(null=True, blank=True)
+    # The calendar day where the photo was taken (local to the camera), for the timeline.
+    taken_date = models.DateField(null=True, blank=True)
+    # Minutes east of UTC when the source said so; null when the zone is unknown.
+    tz_offset = models.SmallIntegerField(null=True, blank=True)
+    date_source = models.CharField(max_length=16, choices=DateSource.choices, blank=True)
+
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    orientation = models.PositiveSmallIntegerField(null=True, blank=True)
+    camera_make = models.CharField(max_length=128, blank=True)
+    camera_model = models.CharField(max_length=128, blank=True)
+    lens = models.CharField(max_length=256, blank=True)
+    exposure_time = models.FloatField(null=True, blank=True, help_text="seconds")
+    f_number = models.FloatField(null=True, blank=True)
+    iso = models.PositiveIntegerField(null=True, blank=True)
+    focal_length = models.FloatField(null=True, blank=True, help_text="millimetres")
+    gps_lat = models.FloatField(null=True, blank=True)
+    gps_lon = models.FloatField(null=True, blank=True)
+    gps_alt = models.FloatField(null=True, blank=True, help_text="metres")
+
+    is_video = models.BooleanField(default=False)
+    duration = models.FloatField(null=True, blank=True, help_text="seconds")
+    # The image could only be partly decoded (e.g. a truncated JPEG); the thumbnail shows what was.
+    partial = models.BooleanField(default=False)
+
+    favorite = models.BooleanField(default=False)
+    hidden = models.BooleanField(default=False)
+    rating = models.PositiveSmallIntegerField(default=0)
+    caption = models.TextField(blank=True)
+    in_trash = models.BooleanField(default=False)
+    trashed_at = models.DateTimeField(null=True, blank=True)
+
+    # Per pipeline step: {"thumbnails": {"state": "done", "version": "1", "error": ""}, ...}
+    steps = models.JSONField(default=dict, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PhotoQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "content_hash"], name="photo_unique_hash"),
+            models.CheckConstraint(
+                condition=Q(rating__gte=0) & Q(rating__lte=5), name="photo_rating_0_5"
+            ),
+        ]
+        indexes = [
+            # The photo list: newest first, per owner.
+            models.Index(fields=["owner", "-taken_at", "-id"], name="photo_owner_taken"),
+            # The timeline: one GROUP BY over the day.
+            models.Index(fields=["owner", "taken_date"], name="photo_owner_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} ({self.content_hash[:12]})"

@@ -1,0 +1,211 @@
+"""OwnPhotos settings, read once from the environment.
+
+Defaults give the embedded mode of `make run`: SQLite and a filesystem broker inside
+OWNPHOTOS_DATA, so nothing has to be installed by hand. Production sets DATABASE_URL
+(PostgreSQL) and CELERY_BROKER_URL (Redis).
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str = "", sep: str = ",") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(sep) if item.strip()]
+
+
+DATA_DIR = Path(os.environ.get("OWNPHOTOS_DATA", BASE_DIR / "data")).expanduser().resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+THUMBNAIL_DIR = DATA_DIR / "thumbnails"
+UPLOAD_DIR = DATA_DIR / "uploads"
+MODELS_DIR = Path(os.environ.get("OWNPHOTOS_MODELS", DATA_DIR / "models")).expanduser().resolve()
+
+
+def _secret_key() -> str:
+    """A key given by the operator wins; otherwise one is generated once into the data folder."""
+    if key := os.environ.get("OWNPHOTOS_SECRET_KEY"):
+        return key
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(secrets.token_urlsafe(50))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _env_bool("OWNPHOTOS_DEBUG")
+ALLOWED_HOSTS = _env_list("OWNPHOTOS_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = _env_list("OWNPHOTOS_CSRF_TRUSTED_ORIGINS")
+
+# Folders users may register as libraries; empty means any readable folder (single-user installs).
+LIBRARY_ROOTS = [
+    Path(p).expanduser().resolve() for p in _env_list("OWNPHOTOS_LIBRARY_ROOTS", sep=os.pathsep)
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+if DEBUG:
+    INSTALLED_APPS.append("silk")
+    MIDDLEWARE.insert(0, "silk.middleware.SilkyMiddleware")
+
+ROOT_URLCONF = "ownphotos.urls"
+WSGI_APPLICATION = "ownphotos.wsgi.application"
+AUTH_USER_MODEL = "api.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'ownphotos.sqlite3'}"),
+        conn_max_age=int(os.environ.get("OWNPHOTOS_DB_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the worker write at the same time: WAL lets readers go on, and
+    # IMMEDIATE transactions wait for the lock instead of failing half-way.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # A file, not memory, so that a worker process started by a test sees the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+# Uploads stream to a temporary file past this size instead of being held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "api.views.pagination.PagePagination",
+    "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "api.views.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OwnPhotos API",
+    "DESCRIPTION": "Self-hosted photo library: photos, timeline, people, places and search.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Celery: one queue per pipeline step so operators can give each its own workers.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+BROKER_DIR = DATA_DIR / "broker"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR),
+        "data_folder_out": str(BROKER_DIR),
+        "control_folder": str(BROKER_DIR / "control"),
+    }
+    # The filesystem transport has no fan-out exchange for remote control.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+else:
+    # Above the longest hard time limit, or Redis redelivers a task that is still running.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "ingest"
+CELERY_TASK_SOFT_TIME_LIMIT = 3600
+CELERY_TASK_TIME_LIMIT = 3700
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+PIPELINE_QUEUES = ["ingest", "faces", "scenes", "clip", "geocode"]
+CELERY_TASK_ROUTES = {
+    "api.tasks.job_scan": {"queue": "ingest"},
+    "api.tasks.job_upload": {"queue": "ingest"},
+}
+
+# A job whose worker stopped sending heartbeats for this long is marked failed.
+JOB_HEARTBEAT_TIMEOUT = int(os.environ.get("OWNPHOTOS_JOB_HEARTBEAT_TIMEOUT", "300"))
+
+THUMBNAIL_SIZES = {"small": 256, "big": 1440}
+THUMBNAIL_CACHE_SECONDS = 7 * 24 * 3600
+# Behind nginx, thumbnails are handed over with X-Accel-Redirect under this internal prefix.
+THUMBNAIL_ACCEL_REDIRECT = os.environ.get("OWNPHOTOS_THUMBNAIL_ACCEL_REDIRECT", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("OWNPHOTOS_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
