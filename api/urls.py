@@ -3,7 +3,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from api.views.photos import PhotoViewSet
+from api.views.timeline import TimelineViewSet
+
 router = DefaultRouter()
+router.register("photos", PhotoViewSet, basename="photo")
+router.register("timeline", TimelineViewSet, basename="timeline")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token"),
