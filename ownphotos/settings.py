@@ -195,8 +195,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 PIPELINE_QUEUES = ["ingest", "faces", "scenes", "clip", "geocode"]
 CELERY_TASK_ROUTES = {
     "api.tasks.job_scan": {"queue": "ingest"},
-    "api.tasks.job_upload": {"queue": "ingest"},
+    "api.tasks.file_process": {"queue": "ingest"},
+    "api.tasks.jobs_fail_stale": {"queue": "ingest"},
 }
+# Beat runs inside the worker that `manage.py serve` starts (celery worker -B).
+CELERY_BEAT_SCHEDULE = {
+    "jobs-fail-stale": {"task": "api.tasks.jobs_fail_stale", "schedule": 60.0},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # A job whose worker stopped sending heartbeats for this long is marked failed.
 JOB_HEARTBEAT_TIMEOUT = int(os.environ.get("OWNPHOTOS_JOB_HEARTBEAT_TIMEOUT", "300"))
