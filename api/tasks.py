@@ -2,7 +2,8 @@
 
 import logging
 
-from celery import Task, shared_task
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from django.db import InterfaceError, OperationalError
 
 from api.exceptions import OwnPhotosError
@@ -18,7 +19,7 @@ logger = logging.getLogger(__name__)
 TRANSIENT = (OperationalError, InterfaceError)
 
 
-class JobTask(Task):
+class JobTask(DjangoTask):
     """A task whose first argument is a job id: an unexpected crash fails the job with the
     reason, instead of leaving it "running" until the heartbeat times out."""
 

@@ -204,6 +204,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
+# `manage.py bootstrap_admin` gives a new admin this password instead of generating one.
+ADMIN_PASSWORD = os.environ.get("OWNPHOTOS_ADMIN_PASSWORD", "")
+
 # A job whose worker stopped sending heartbeats for this long is marked failed.
 JOB_HEARTBEAT_TIMEOUT = int(os.environ.get("OWNPHOTOS_JOB_HEARTBEAT_TIMEOUT", "300"))
 
