@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
@@ -7,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,8 +21,11 @@ from api.serializers.photos import (
     PhotoDetailSerializer,
     PhotoListSerializer,
     PhotoUpdateSerializer,
+    UploadResultSerializer,
+    UploadSerializer,
 )
 from api.services.photos import photo_update
+from api.services.uploads import photo_upload
 from api.views.base import OwnedViewSet
 from api.views.pagination import PhotoCursorPagination
 
@@ -33,6 +38,15 @@ class _FirstRenderer(BaseContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
+
+
+class _DiskMultiPartParser(MultiPartParser):
+    """Multipart whose files always stream to a temporary file, never into memory."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = parser_context["request"]
+        request.upload_handlers = [TemporaryFileUploadHandler(request)]
+        return super().parse(stream, media_type, parser_context)
 
 
 class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet):
@@ -112,3 +126,22 @@ class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
             target = f"{settings.THUMBNAIL_ACCEL_REDIRECT.rstrip('/')}/{relative}"
             return HttpResponse(content_type=mime, headers={**headers, "X-Accel-Redirect": target})
         return FileResponse(path.open("rb"), content_type=mime, headers=headers)
+
+    @extend_schema(
+        request={"multipart/form-data": UploadSerializer},
+        responses={
+            201: OpenApiResponse(UploadResultSerializer, description="A new photo"),
+            200: OpenApiResponse(UploadResultSerializer, description="Already in the library"),
+            400: OpenApiResponse(description="Not an image or video, or too large to decode"),
+        },
+    )
+    @action(detail=False, methods=["post"], parser_classes=[_DiskMultiPartParser])
+    def upload(self, request: Request) -> Response:
+        """Add a photo or video; metadata and thumbnails follow in the returned job."""
+        body = UploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        photo, job = photo_upload(owner=request.user, upload=body.validated_data["file"])
+        return Response(
+            {"id": photo.pk, "job": job.pk if job else None},
+            status=status.HTTP_201_CREATED if job else status.HTTP_200_OK,
+        )

@@ -1,10 +1,16 @@
 import datetime as dt
+import io
+import json
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db.models import F
+from PIL import Image
 from rest_framework.test import APIClient
 
-from api.models import Photo
+from api.models import File, Photo
+from tests.conftest import SHARED_PHOTOS
 from tests.factories import FileFactory, PhotoFactory
 
 UTC = dt.UTC
@@ -36,9 +42,9 @@ def test_cursor_pages_walk_every_photo_once_in_order_both_ways(api, user):
     PhotoFactory.create_batch(4, owner=user, taken_at=same_instant)
     PhotoFactory.create_batch(5, owner=user, taken_at=None)
     expected = list(
-        Photo.objects.order_by(F("taken_at").desc(nulls_last=True), "-id").values_list(
-            "id", flat=True
-        )
+        Photo.objects.filter(owner=user)
+        .order_by(F("taken_at").desc(nulls_last=True), "-id")
+        .values_list("id", flat=True)
     )
 
     forward = _walk(api, "/api/photos/?page_size=3")
@@ -185,3 +191,152 @@ def test_another_users_photo_is_404_and_unchanged(api, other_user):
     theirs.refresh_from_db()
     assert theirs.favorite is False
     assert api.get("/api/photos/").json()["count"] == 0
+
+
+# On the scanned corpus: what the API says equals what the manifest knows.
+
+
+def _photo_id(scanned, relative: str) -> int:
+    return File.objects.get(owner=scanned.owner, path=str(scanned.root / relative)).photo_id
+
+
+def _dated(manifest: dict) -> list[str]:
+    return sorted(
+        path
+        for path, entry in manifest.items()
+        if entry["exif"]["datetime_original"] and entry["kind"] in {"exif", "gps"}
+    )
+
+
+MANIFEST = {
+    entry["path"]: entry
+    for entry in json.loads((SHARED_PHOTOS / "manifest.json").read_text())["files"]
+}
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [p for p, e in MANIFEST.items() if e["kind"] in {"exif", "gps", "orientation"}],
+)
+def test_detail_equals_the_manifest_facts(scanned, scanned_api, manifest, relative):
+    entry = manifest[relative]
+    exif = entry["exif"]
+    body = scanned_api.get(f"/api/photos/{_photo_id(scanned, relative)}/").json()
+    assert (body["width"], body["height"]) == (entry["display_width"], entry["display_height"])
+    assert body["camera_make"] == (exif["make"] or "")
+    assert body["camera_model"] == (exif["model"] or "")
+    if exif["datetime_original"] and exif["datetime_original"][:4] != "0000":
+        local = dt.datetime.strptime(exif["datetime_original"][:19], "%Y:%m:%d %H:%M:%S")
+        assert body["taken_at"][:19] == local.isoformat()
+        assert body["taken_date"] == local.date().isoformat()
+    if exif["gps"]:
+        assert body["gps_lat"] == pytest.approx(exif["gps"]["lat"], abs=1e-5)
+        assert body["gps_lon"] == pytest.approx(exif["gps"]["lon"], abs=1e-5)
+    else:
+        assert (body["gps_lat"], body["gps_lon"]) == (None, None)
+    assert str(scanned.root / relative) in body["files"]
+    assert (body["place"], body["tags"], body["faces"]) == (None, [], [])
+    assert (body["favorite"], body["hidden"], body["in_trash"]) == (False, False, False)
+
+
+def test_a_photo_with_an_exif_offset_shows_it(scanned, scanned_api, manifest):
+    relative = "formats/heic/iPhone11ProMax_IMG_5195.HEIC"
+    body = scanned_api.get(f"/api/photos/{_photo_id(scanned, relative)}/").json()
+    assert body["taken_at"] == "2021-04-11T15:47:53-05:00"
+    assert body["tz_offset"] == -300
+
+
+def test_list_of_the_scanned_corpus_is_newest_first_and_matches_detail(
+    scanned, scanned_api, manifest
+):
+    rows = []
+    url = "/api/photos/?page_size=40"
+    while url:
+        body = scanned_api.get(url).json()
+        rows += body["results"]
+        url = body["next"]
+    assert len(rows) == body["count"] == Photo.objects.for_user(scanned.owner).count()
+    dated = [row for row in rows if row["taken_at"]]
+    undated = rows[len(dated) :]
+    assert all(row["taken_at"] is None for row in undated)
+    stamps = [row["taken_date"] for row in dated]
+    assert stamps == sorted(stamps, reverse=True)
+    falcon = _photo_id(scanned, "exif/Canon_EOS_R5_prairie_falcon.jpg")
+    row = next(row for row in rows if row["id"] == falcon)
+    assert (row["taken_at"], row["width"], row["height"]) == ("2022-03-31T11:31:56", 800, 533)
+
+
+def test_list_filters_on_the_scanned_corpus(scanned, scanned_api, manifest):
+    body = scanned_api.get("/api/photos/?taken_after=2008-10-22&taken_before=2008-10-22").json()
+    expected = {
+        _photo_id(scanned, path)
+        for path in _dated(manifest)
+        if manifest[path]["exif"]["datetime_original"].startswith("2008:10:22")
+    }
+    assert {row["id"] for row in body["results"]} == expected
+    assert len(expected) == 5
+
+
+@pytest.mark.parametrize(("size", "longest"), [("small", 256), ("big", 1440)])
+def test_thumbnails_are_images_within_their_size(scanned, scanned_api, size, longest):
+    photo_id = _photo_id(scanned, "exif/Jolla_phone.jpg")
+    response = scanned_api.get(f"/api/photos/{photo_id}/thumbnail/{size}/")
+    assert response.status_code == 200
+    image = Image.open(io.BytesIO(b"".join(response.streaming_content)))
+    image.load()
+    assert max(image.size) == longest
+    assert image.size[0] > image.size[1]
+    assert response["Content-Type"] == f"image/{image.format.lower()}"
+    assert response["Cache-Control"] == f"private, max-age={settings.THUMBNAIL_CACHE_SECONDS}"
+    assert response["ETag"]
+
+
+def test_a_rotated_photos_thumbnail_is_upright(scanned, scanned_api):
+    photo_id = _photo_id(scanned, "orientation/Landscape_6.jpg")
+    response = scanned_api.get(f"/api/photos/{photo_id}/thumbnail/small/")
+    image = Image.open(io.BytesIO(b"".join(response.streaming_content)))
+    assert image.size[0] > image.size[1]
+
+
+def test_a_matching_if_none_match_gets_304_without_a_body(scanned, scanned_api):
+    url = f"/api/photos/{_photo_id(scanned, 'exif/Canon_40D.jpg')}/thumbnail/small/"
+    etag = scanned_api.get(url)["ETag"]
+    response = scanned_api.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+    assert scanned_api.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+    assert scanned_api.get(url.replace("small", "big"), HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_thumbnail_is_handed_to_nginx_when_configured(scanned, scanned_api, settings):
+    settings.THUMBNAIL_ACCEL_REDIRECT = "/protected/thumbnails/"
+    photo_id = _photo_id(scanned, "exif/Canon_40D.jpg")
+    response = scanned_api.get(f"/api/photos/{photo_id}/thumbnail/big/")
+    assert response.status_code == 200
+    target = response["X-Accel-Redirect"]
+    assert target.startswith("/protected/thumbnails/")
+    relative = target.removeprefix("/protected/thumbnails/")
+    assert (Path(settings.THUMBNAIL_DIR) / relative).is_file()
+    assert response.content == b""
+
+
+def test_thumbnail_answers_an_image_accept_header(scanned, scanned_api):
+    photo_id = _photo_id(scanned, "exif/Canon_40D.jpg")
+    response = scanned_api.get(
+        f"/api/photos/{photo_id}/thumbnail/small/", HTTP_ACCEPT="image/avif,image/webp,*/*;q=0.8"
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_photo_without_thumbnail_yet_is_404_with_a_reason(api, user):
+    photo = PhotoFactory(owner=user)
+    response = api.get(f"/api/photos/{photo.pk}/thumbnail/small/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_unknown_thumbnail_size_is_404(scanned, scanned_api):
+    photo_id = _photo_id(scanned, "exif/Canon_40D.jpg")
+    assert scanned_api.get(f"/api/photos/{photo_id}/thumbnail/huge/").status_code == 404
