@@ -215,6 +215,12 @@ THUMBNAIL_CACHE_SECONDS = 7 * 24 * 3600
 # Behind nginx, thumbnails are handed over with X-Accel-Redirect under this internal prefix.
 THUMBNAIL_ACCEL_REDIRECT = os.environ.get("OWNPHOTOS_THUMBNAIL_ACCEL_REDIRECT", "")
 
+# Search. Perceptual hashes (64 bits) at most this many bits apart count as the same picture
+# for similar photos and search by image; duplicates need a closer match.
+SIMILAR_PHASH_MAX_DISTANCE = int(os.environ.get("OWNPHOTOS_SIMILAR_PHASH_MAX_DISTANCE", "12"))
+DUPLICATE_PHASH_MAX_DISTANCE = int(os.environ.get("OWNPHOTOS_DUPLICATE_PHASH_MAX_DISTANCE", "6"))
+SIMILAR_LIMIT = 100
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

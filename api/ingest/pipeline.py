@@ -8,7 +8,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 
 from api.exceptions import PathOutsideLibrary, UnreadableFile
-from api.ingest import thumbnails
+from api.ingest import phash, thumbnails
 from api.ingest.dates import taken_resolve
 from api.ingest.formats import Media, media_open
 from api.ingest.hashing import hash_path
@@ -89,7 +89,7 @@ def _step_done(photo: Photo, step: str, version: str) -> bool:
 
 
 def file_extract(*, file: File, force: bool = False) -> Photo:
-    """Read the metadata of `file` into its Photo and make the thumbnails.
+    """Read the metadata of `file` into its Photo, make the thumbnails and the perceptual hash.
 
     Idempotent: returns at once when both steps are done at the current versions (and the
     thumbnails exist), unless `force`. When the metadata reads but no pixels decode (a RAW
@@ -104,6 +104,7 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
         and _step_done(photo, "metadata", METADATA_VERSION)
         and _step_done(photo, "thumbnails", thumbnails.VERSION)
         and thumbnails.thumbnails_exist(photo=photo)
+        and (photo.is_video or _step_done(photo, "phash", phash.VERSION))
     ):
         return photo
     media = media_open(Path(file.path), Sniffed(mime_kind(file.mime), file.mime))
@@ -113,6 +114,8 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
         try:
             photo.partial = thumbnails.thumbnails_make(photo=photo, media=media)
             photo.steps["thumbnails"] = {"state": "done", "version": thumbnails.VERSION}
+            if not photo.is_video:
+                phash.phash_store(photo=photo)
         except UnreadableFile as exc:
             error = exc.detail
             photo.steps["thumbnails"] = {

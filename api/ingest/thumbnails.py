@@ -61,6 +61,19 @@ def thumbnails_make(*, photo: Photo, media: Media) -> bool:
 
     Raises UnreadableFile when there are no pixels at all.
     """
+    big, partial = thumbnail_render(media=media)
+    small = _fit(big, settings.THUMBNAIL_SIZES["small"])
+    _write(big, thumbnail_path(photo=photo, size="big"), "big")
+    _write(small, thumbnail_path(photo=photo, size="small"), "small")
+    return partial
+
+
+def thumbnail_render(*, media: Media) -> tuple[Image.Image, bool]:
+    """The big thumbnail's pixels in memory (RGB, orientation applied) and whether the image
+    was only partly decoded. Search by image renders an upload exactly as a stored photo.
+
+    Raises UnreadableFile when there are no pixels at all.
+    """
     if media.image is None:
         raise UnreadableFile(media.error or "no image data")
     longest = settings.THUMBNAIL_SIZES["big"]
@@ -69,11 +82,7 @@ def thumbnails_make(*, photo: Photo, media: Media) -> bool:
     if media.apply_orientation and media.orientation in _TRANSPOSE:
         for method in _TRANSPOSE[media.orientation]:
             big = big.transpose(method)
-    big = _rgb(big)
-    small = _fit(big, settings.THUMBNAIL_SIZES["small"])
-    _write(big, thumbnail_path(photo=photo, size="big"), "big")
-    _write(small, thumbnail_path(photo=photo, size="small"), "small")
-    return partial
+    return _rgb(big), partial
 
 
 def _decode(image: Image.Image, longest: int) -> tuple[Image.Image, bool]:

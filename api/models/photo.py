@@ -70,6 +70,11 @@ class Photo(models.Model):
     in_trash = models.BooleanField(default=False)
     trashed_at = models.DateTimeField(null=True, blank=True)
 
+    # imagehash pHash of the big thumbnail, as a signed 64-bit integer (api/ingest/phash.py).
+    phash = models.BigIntegerField(null=True, blank=True)
+    # Mean colour of the big thumbnail, 0xRRGGBB: breaks ties between flat pictures' hashes.
+    mean_color = models.IntegerField(null=True, blank=True)
+
     # Per pipeline step: {"thumbnails": {"state": "done", "version": "1", "error": ""}, ...}
     steps = models.JSONField(default=dict, blank=True)
 

@@ -33,3 +33,9 @@ def photo_detail(*, photos: QuerySet[Photo]) -> QuerySet[Photo]:
     """A scoped photo queryset with its files fetched in one more query."""
     files = File.objects.only("id", "photo_id", "path", "missing").order_by("path")
     return photos.prefetch_related(Prefetch("files", queryset=files))
+
+
+def photos_ranked(*, photos: QuerySet[Photo], ids: list[int]) -> list[Photo]:
+    """The photos of `photos` with these ids, in the order of `ids` (a ranking), list-shaped."""
+    found = {photo.pk: photo for photo in photos.only(*LIST_FIELDS).filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags
@@ -8,7 +7,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,6 +14,7 @@ from api.exceptions import NotFound
 from api.filters import PhotoFilter
 from api.ingest import thumbnails
 from api.models import Photo
+from api.search.similar import similar_to_photo
 from api.selectors.photos import photo_detail, photo_list
 from api.serializers.photos import (
     PhotoDetailSerializer,
@@ -24,10 +23,13 @@ from api.serializers.photos import (
     UploadResultSerializer,
     UploadSerializer,
 )
+from api.serializers.search import RankedPhotosSerializer
 from api.services.photos import photo_update
 from api.services.uploads import photo_upload
 from api.views.base import OwnedViewSet
 from api.views.pagination import PhotoCursorPagination
+from api.views.parsers import DiskMultiPartParser
+from api.views.search import ranked_response
 
 
 class _FirstRenderer(BaseContentNegotiation):
@@ -38,15 +40,6 @@ class _FirstRenderer(BaseContentNegotiation):
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
-
-
-class _DiskMultiPartParser(MultiPartParser):
-    """Multipart whose files always stream to a temporary file, never into memory."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        request = parser_context["request"]
-        request.upload_handlers = [TemporaryFileUploadHandler(request)]
-        return super().parse(stream, media_type, parser_context)
 
 
 class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet):
@@ -128,6 +121,21 @@ class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
         return FileResponse(path.open("rb"), content_type=mime, headers=headers)
 
     @extend_schema(
+        responses={
+            200: RankedPhotosSerializer,
+            404: OpenApiResponse(description="No such photo for the caller"),
+        },
+    )
+    @action(detail=True)
+    def similar(self, request: Request, pk: str | None = None) -> Response:
+        """Photos that look like this one, near duplicates first, itself excluded; the list
+        filters narrow the candidates."""
+        photo = self.get_object()
+        candidates = super().filter_queryset(Photo.objects.for_user(request.user))
+        ranked = similar_to_photo(photos=candidates, photo=photo)
+        return ranked_response(ranked=ranked, photos=candidates)
+
+    @extend_schema(
         request={"multipart/form-data": UploadSerializer},
         responses={
             201: OpenApiResponse(UploadResultSerializer, description="A new photo"),
@@ -135,7 +143,7 @@ class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
             400: OpenApiResponse(description="Not an image or video, or too large to decode"),
         },
     )
-    @action(detail=False, methods=["post"], parser_classes=[_DiskMultiPartParser])
+    @action(detail=False, methods=["post"], parser_classes=[DiskMultiPartParser])
     def upload(self, request: Request) -> Response:
         """Add a photo or video; metadata and thumbnails follow in the returned job."""
         body = UploadSerializer(data=request.data)

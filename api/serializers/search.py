@@ -1,0 +1,28 @@
+from rest_framework import serializers
+
+from api.models import Photo
+from api.serializers.photos import PhotoListSerializer
+
+
+class RankedPhotoSerializer(PhotoListSerializer):
+    """A grid cell with its rank score (higher is better), from context["scores"]."""
+
+    score = serializers.SerializerMethodField()
+
+    class Meta(PhotoListSerializer.Meta):
+        fields = [*PhotoListSerializer.Meta.fields, "score"]
+        read_only_fields = fields
+
+    def get_score(self, photo: Photo) -> float:
+        return self.context["scores"][photo.pk]
+
+
+class RankedPhotosSerializer(serializers.Serializer):
+    """A ranked answer: best first; `warnings` says what was left out (a missing model)."""
+
+    results = RankedPhotoSerializer(many=True)
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class ImageQuerySerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="An image; it is not stored in the library.")

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.filters import PhotoFilter
+from api.models import Photo
+from api.search.similar import Ranked, query_image_render, similar_to_image
+from api.selectors.photos import photos_ranked
+from api.serializers.search import (
+    ImageQuerySerializer,
+    RankedPhotoSerializer,
+    RankedPhotosSerializer,
+)
+from api.views.base import OwnedViewSet
+from api.views.parsers import DiskMultiPartParser
+
+
+def ranked_response(*, ranked: Ranked, photos: QuerySet[Photo]) -> Response:
+    """The first settings.SIMILAR_LIMIT photos of a ranking, with scores and warnings."""
+    ids = ranked.ids[: settings.SIMILAR_LIMIT]
+    rows = photos_ranked(photos=photos, ids=ids)
+    results = RankedPhotoSerializer(rows, many=True, context={"scores": ranked.scores}).data
+    return Response({"results": results, "warnings": ranked.warnings})
+
+
+class SearchViewSet(OwnedViewSet):
+    """Searching the caller's photos; the filters of `/api/photos/` narrow every search."""
+
+    queryset = Photo.objects.all()
+    filterset_class = PhotoFilter
+    pagination_class = None
+
+    @extend_schema(
+        request={"multipart/form-data": ImageQuerySerializer},
+        responses={
+            200: RankedPhotosSerializer,
+            400: OpenApiResponse(description="Not an image, or it does not decode"),
+        },
+    )
+    @action(
+        detail=False, methods=["post"], url_path="by-image", parser_classes=[DiskMultiPartParser]
+    )
+    def by_image(self, request: Request) -> Response:
+        """The caller's photos most like an uploaded image (near duplicates first)."""
+        body = ImageQuerySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        image = query_image_render(path=Path(body.validated_data["file"].temporary_file_path()))
+        photos = self.filter_queryset(self.get_queryset())
+        return ranked_response(ranked=similar_to_image(photos=photos, image=image), photos=photos)

@@ -1,0 +1,170 @@
+"""Search by image and similar photos over HTTP, on the scanned corpus, with no CLIP model."""
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from api.ingest.thumbnails import thumbnail_path
+from api.models import Photo
+from tests.conftest import SHARED_PHOTOS
+
+# Mean absolute difference (0-255) below which two thumbnails show the same picture: the
+# corpus' orientation sets and one picture saved in several formats.
+SAME_PICTURE = 8.0
+
+
+def _pixels(photo: Photo) -> np.ndarray:
+    with Image.open(thumbnail_path(photo=photo, size="big")) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.int16)
+
+
+def _displays_identically(a: Photo, b: Photo) -> bool:
+    left, right = _pixels(a), _pixels(b)
+    return left.shape == right.shape and float(np.abs(left - right).mean()) < SAME_PICTURE
+
+
+def _resized_copy(photo: Photo) -> bytes:
+    """What a user might upload: the picture shrunk to 60 % and re-encoded as a poor JPEG."""
+    with Image.open(thumbnail_path(photo=photo, size="big")) as image:
+        width, height = image.size
+        small = image.convert("RGB").resize(
+            (max(1, width * 6 // 10), max(1, height * 6 // 10)), Image.Resampling.BILINEAR
+        )
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=70)
+    return out.getvalue()
+
+
+def _by_image(client, data: bytes, name: str = "query.jpg", **params):
+    upload = SimpleUploadedFile(name, data)
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return client.post(f"/api/search/by-image/?{query}", {"file": upload}, format="multipart")
+
+
+def _decodable(manifest: dict) -> set[str]:
+    return {
+        path
+        for path, entry in manifest.items()
+        if (entry.get("pillow") or {}).get("decodes") and entry["mime"].startswith("image/")
+    }
+
+
+@pytest.mark.django_db
+def test_every_decodable_photo_has_a_perceptual_hash(scanned, manifest):
+    hashed = {
+        Path(path).relative_to(scanned.root).as_posix()
+        for path in Photo.objects.for_user(scanned.owner)
+        .filter(phash__isnull=False)
+        .values_list("files__path", flat=True)
+    }
+    assert _decodable(manifest) <= hashed
+
+
+@pytest.mark.django_db
+def test_a_resized_reencoded_copy_finds_its_original_first(scanned, scanned_api, manifest):
+    photos = list(Photo.objects.for_user(scanned.owner).filter(phash__isnull=False))
+    assert len(photos) >= len(_decodable(manifest))
+    misses = []
+    for photo in photos:
+        response = _by_image(scanned_api, _resized_copy(photo))
+        assert response.status_code == 200
+        body = response.json()
+        assert any("semantic similarity is off" in warning.lower() for warning in body["warnings"])
+        top = body["results"][0] if body["results"] else None
+        if top is None:
+            misses.append((photo.pk, None))
+            continue
+        assert 0 < top["score"] <= 1
+        found = Photo.objects.get(pk=top["id"])
+        if found.pk != photo.pk and not _displays_identically(found, photo):
+            misses.append((photo.pk, found.pk))
+    assert misses == []
+
+
+@pytest.mark.django_db
+def test_by_image_scores_never_increase_down_the_list(scanned_api):
+    data = (SHARED_PHOTOS / "orientation" / "Landscape_1.jpg").read_bytes()
+    results = _by_image(scanned_api, data).json()["results"]
+    scores = [row["score"] for row in results]
+    assert len(scores) >= 9
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.django_db
+def test_by_image_applies_the_exif_orientation_of_the_upload(scanned, scanned_api):
+    """Landscape_6 stores its pixels turned; uploaded as is it must match the upright set."""
+    data = (SHARED_PHOTOS / "orientation" / "Landscape_6.jpg").read_bytes()
+    top = _by_image(scanned_api, data).json()["results"][0]
+    assert top["score"] == 1.0
+    upright = Photo.objects.get(owner=scanned.owner, files__path__endswith="/Landscape_1.jpg")
+    assert _displays_identically(Photo.objects.get(pk=top["id"]), upright)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name", ["broken/text_file_named.jpg", "broken/zero_bytes.jpg", "broken/truncated_image.png"]
+)
+def test_by_image_of_a_non_image_is_400_with_a_reason(scanned_api, name):
+    path = SHARED_PHOTOS / name
+    response = _by_image(scanned_api, path.read_bytes(), name=path.name)
+    if name.endswith("truncated_image.png"):
+        # A truncated PNG still shows its top part: it is a valid query.
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    assert response.json()
+
+
+@pytest.mark.django_db
+def test_by_image_without_a_file_is_400(scanned_api):
+    assert scanned_api.post("/api/search/by-image/", {}, format="multipart").status_code == 400
+
+
+@pytest.mark.django_db
+def test_by_image_stores_nothing(scanned, scanned_api):
+    before = Photo.objects.count()
+    data = (SHARED_PHOTOS / "exif" / "Canon_40D.jpg").read_bytes()
+    assert _by_image(scanned_api, data).status_code == 200
+    assert Photo.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_by_image_only_searches_the_callers_photos(scanned, api):
+    data = (SHARED_PHOTOS / "exif" / "Canon_40D.jpg").read_bytes()
+    body = _by_image(api, data).json()
+    assert body["results"] == []
+
+
+@pytest.mark.django_db
+def test_by_image_honours_the_photo_list_filters(scanned, scanned_api):
+    data = (SHARED_PHOTOS / "exif" / "Canon_40D.jpg").read_bytes()
+    assert _by_image(scanned_api, data).json()["results"]
+    body = _by_image(scanned_api, data, taken_before="2001-01-01").json()
+    canon = Photo.objects.get(owner=scanned.owner, files__path__endswith="exif/Canon_40D.jpg")
+    assert canon.pk not in [row["id"] for row in body["results"]]
+
+
+@pytest.mark.django_db
+def test_similar_lists_the_identical_orientation_set_and_not_itself(scanned, scanned_api):
+    landscape = Photo.objects.get(owner=scanned.owner, files__path__endswith="/Landscape_1.jpg")
+    response = scanned_api.get(f"/api/photos/{landscape.pk}/similar/")
+    assert response.status_code == 200
+    body = response.json()
+    ids = [row["id"] for row in body["results"]]
+    assert landscape.pk not in ids
+    others = Photo.objects.filter(
+        owner=scanned.owner, files__path__regex=r"orientation/Landscape_[02-8]\.jpg$"
+    )
+    assert set(others.values_list("id", flat=True)) <= set(ids[: others.count()])
+    assert body["results"][0]["score"] == 1.0
+    assert body["warnings"]
+
+
+@pytest.mark.django_db
+def test_similar_of_another_users_photo_is_404(scanned, api):
+    photo = Photo.objects.filter(owner=scanned.owner).first()
+    assert api.get(f"/api/photos/{photo.pk}/similar/").status_code == 404
