@@ -43,3 +43,12 @@ class NotFound(OwnPhotosError):
 class Conflict(OwnPhotosError):
     status_code = 409
     code = "conflict"
+
+
+class DownloadFailed(OwnPhotosError):
+    status_code = 502
+    code = "download_failed"
+
+
+class ChecksumMismatch(DownloadFailed):
+    code = "checksum_mismatch"

@@ -221,6 +221,10 @@ SIMILAR_PHASH_MAX_DISTANCE = int(os.environ.get("OWNPHOTOS_SIMILAR_PHASH_MAX_DIS
 DUPLICATE_PHASH_MAX_DISTANCE = int(os.environ.get("OWNPHOTOS_DUPLICATE_PHASH_MAX_DISTANCE", "6"))
 SIMILAR_LIMIT = 100
 
+# Model weights: `manage.py download_models` fetches from the registry's official URLs, or
+# from this mirror (files under NAME/FILENAME) when set.
+MODELS_BASE_URL = os.environ.get("OWNPHOTOS_MODELS_URL", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

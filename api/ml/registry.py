@@ -1,0 +1,87 @@
+"""The models OwnPhotos can use: where their weights come from, their file names, their
+sha256 and the version every result records.
+
+A plain mapping name -> ModelSpec; `manage.py download_models NAME` fetches a spec's files
+into settings.MODELS_DIR/NAME/. A digest of None means that nobody could compute it yet
+(these machines reach no model host): the download then records the digest it computed next
+to the file (trust on first use) and every later check compares against that record.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    url: str
+    filename: str
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    version: str
+    files: tuple[ModelFile, ...]
+    description: str = ""
+
+    @property
+    def folder(self) -> Path:
+        return Path(settings.MODELS_DIR) / self.name
+
+    def path(self, filename: str) -> Path:
+        return self.folder / filename
+
+    def installed(self) -> bool:
+        """Every required file is in place (complete: files only appear by rename)."""
+        return all(self.path(item.filename).is_file() for item in self.files)
+
+    def url(self, item: ModelFile) -> str:
+        """The file's official URL, or its name under settings.MODELS_BASE_URL (a mirror)."""
+        base = settings.MODELS_BASE_URL
+        return f"{base.rstrip('/')}/{self.name}/{item.filename}" if base else item.url
+
+    def missing_message(self) -> str:
+        return f"skipped: model not installed (manage.py download_models {self.name})"
+
+
+# No published digest was found for these files and they cannot be fetched here: someone with
+# internet access must run `download_models` and pin the recorded digests (NAME/*.sha256).
+SHA256_UNKNOWN = None
+
+_PLACES = "http://places2.csail.mit.edu/models_places365"
+_PLACES_REPO = "https://raw.githubusercontent.com/csailvision/places365/master"
+_CLIP_HUB = "https://huggingface.co/laion/CLIP-ViT-B-32-laion2B-s34B-b79K/resolve/main"
+
+REGISTRY: dict[str, ModelSpec] = {
+    "places365": ModelSpec(
+        name="places365",
+        version="resnet18-places365-1",
+        description="Scene categories and indoor/outdoor (ResNet-18 trained on Places365, CSAIL)",
+        files=(
+            ModelFile(
+                f"{_PLACES}/resnet18_places365.pth.tar",
+                "resnet18_places365.pth.tar",
+                SHA256_UNKNOWN,
+            ),
+            ModelFile(
+                f"{_PLACES_REPO}/categories_places365.txt",
+                "categories_places365.txt",
+                SHA256_UNKNOWN,
+            ),
+            ModelFile(f"{_PLACES_REPO}/IO_places365.txt", "IO_places365.txt", SHA256_UNKNOWN),
+        ),
+    ),
+    "clip": ModelSpec(
+        name="clip",
+        version="ViT-B-32/laion2b_s34b_b79k",
+        description="open_clip ViT-B-32 (LAION-2B) image and text embeddings",
+        files=(
+            ModelFile(
+                f"{_CLIP_HUB}/open_clip_model.safetensors", "ViT-B-32.safetensors", SHA256_UNKNOWN
+            ),
+        ),
+    ),
+}
