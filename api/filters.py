@@ -1,9 +1,9 @@
 """django-filter FilterSets for the lists; `/api/search/` reuses PhotoFilter."""
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from api.models import Photo
+from api.models import Photo, PhotoTag
 
 
 class PhotoFilter(django_filters.FilterSet):
@@ -19,6 +19,9 @@ class PhotoFilter(django_filters.FilterSet):
     taken_before = django_filters.DateFilter(
         field_name="taken_date", lookup_expr="lte", label="Taken on or before this day"
     )
+    tag = django_filters.CharFilter(
+        method="_tag", label="Only photos with this tag (a scene, e.g. beach); case-insensitive"
+    )
     favorite = django_filters.BooleanFilter(label="Only favourites (true) or only others (false)")
     video = django_filters.BooleanFilter(field_name="is_video", label="Only videos or only images")
     hidden = django_filters.BooleanFilter(
@@ -30,7 +33,7 @@ class PhotoFilter(django_filters.FilterSet):
 
     class Meta:
         model = Photo
-        fields = ["taken_after", "taken_before", "favorite", "video", "hidden", "in_trash"]
+        fields = ["taken_after", "taken_before", "tag", "favorite", "video", "hidden", "in_trash"]
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
@@ -41,6 +44,10 @@ class PhotoFilter(django_filters.FilterSet):
                 queryset if data.get("hidden") is None else queryset.filter(hidden=data["hidden"])
             )
         return queryset.filter(in_trash=False, hidden=bool(data.get("hidden")))
+
+    def _tag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        tagged = PhotoTag.objects.filter(photo=OuterRef("pk"), name__iexact=value.strip())
+        return queryset.filter(Exists(tagged))
 
     def _keep(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         """Applied once in filter_queryset, where the default needs the absent case too."""

@@ -9,6 +9,7 @@ from django.db import InterfaceError, OperationalError
 from api.exceptions import OwnPhotosError
 from api.ingest.pipeline import file_extract
 from api.ingest.scan import file_failure_record, library_scan
+from api.ml import enrich
 from api.models import File, Job
 from api.services import jobs
 from api.services.jobs import job_advance, job_fail, job_finish, job_start
@@ -84,9 +85,36 @@ def file_process(file_id: int, job_id: int | None = None) -> None:
     except OwnPhotosError as exc:
         error = exc.detail
         file_failure_record(owner=file.owner, path=file.path, reason=error)
+    else:
+        enrich.enrichment_enqueue(owner=file.owner, job=job)
     if job is not None:
         job_advance(job=job, path=file.path, error=error)
         job_finish(job=job, result={"failed": int(bool(error))})
+
+
+# Idempotent (done steps at the current version are skipped), so acks_late redelivery is safe.
+@shared_task(
+    base=DjangoTask,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=600,
+    time_limit=660,
+)
+def photos_tag_scenes(photo_ids: list[int]) -> int:
+    return enrich.photos_tag_scenes(photo_ids=photo_ids)
+
+
+@shared_task(
+    base=DjangoTask,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=600,
+    time_limit=660,
+)
+def photos_embed_clip(photo_ids: list[int]) -> int:
+    return enrich.photos_embed_clip(photo_ids=photo_ids)
 
 
 @shared_task(soft_time_limit=60, time_limit=90)

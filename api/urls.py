@@ -6,12 +6,14 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from api.views.jobs import JobViewSet
 from api.views.photos import PhotoViewSet
 from api.views.search import SearchViewSet
+from api.views.things import ThingViewSet
 from api.views.timeline import TimelineViewSet
 from api.views.users import UserViewSet
 
 router = DefaultRouter()
 router.register("photos", PhotoViewSet, basename="photo")
 router.register("search", SearchViewSet, basename="search")
+router.register("things", ThingViewSet, basename="thing")
 router.register("timeline", TimelineViewSet, basename="timeline")
 router.register("jobs", JobViewSet, basename="job")
 router.register("users", UserViewSet, basename="user")

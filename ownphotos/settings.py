@@ -197,6 +197,8 @@ CELERY_TASK_ROUTES = {
     "api.tasks.job_scan": {"queue": "ingest"},
     "api.tasks.file_process": {"queue": "ingest"},
     "api.tasks.jobs_fail_stale": {"queue": "ingest"},
+    "api.tasks.photos_tag_scenes": {"queue": "scenes"},
+    "api.tasks.photos_embed_clip": {"queue": "clip"},
 }
 # Beat runs inside the worker that `manage.py serve` starts (celery worker -B).
 CELERY_BEAT_SCHEDULE = {
@@ -224,6 +226,25 @@ SIMILAR_LIMIT = 100
 # Model weights: `manage.py download_models` fetches from the registry's official URLs, or
 # from this mirror (files under NAME/FILENAME) when set.
 MODELS_BASE_URL = os.environ.get("OWNPHOTOS_MODELS_URL", "")
+# open_clip architecture and weights: the registry's ViT-B-32 by default, or any local open_clip
+# checkpoint (OWNPHOTOS_CLIP_PRETRAINED=/path/to/file) of OWNPHOTOS_CLIP_MODEL; an architecture
+# open_clip does not ship is described by a model config JSON in OWNPHOTOS_CLIP_CONFIG.
+CLIP_MODEL = os.environ.get("OWNPHOTOS_CLIP_MODEL", "ViT-B-32")
+CLIP_PRETRAINED = os.environ.get("OWNPHOTOS_CLIP_PRETRAINED", "")
+CLIP_CONFIG = os.environ.get("OWNPHOTOS_CLIP_CONFIG", "")
+CLIP_BATCH = int(os.environ.get("OWNPHOTOS_CLIP_BATCH", "16"))
+# Scene categories at least this probable become tags (at most SCENES_TOP of them).
+SCENES_THRESHOLD = float(os.environ.get("OWNPHOTOS_SCENES_THRESHOLD", "0.1"))
+SCENES_TOP = 5
+# Each worker process uses its share of the cores for torch.
+TORCH_THREADS = int(
+    os.environ.get("OWNPHOTOS_TORCH_THREADS")
+    or max(
+        1,
+        (os.cpu_count() or 1)
+        // max(1, int(os.environ.get("OWNPHOTOS_WORKER_CONCURRENCY") or os.cpu_count() or 1)),
+    )
+)
 
 LOGGING = {
     "version": 1,

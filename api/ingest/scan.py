@@ -15,6 +15,7 @@ from django.utils import timezone
 from api.exceptions import PathOutsideLibrary
 from api.ingest.pipeline import file_extract, file_register
 from api.ingest.walking import walk_library
+from api.ml.enrich import enrichment_enqueue
 from api.models import File, Job, Library, User
 from api.services.jobs import job_advance, job_heartbeat, job_total
 from api.services.users import library_add
@@ -101,6 +102,7 @@ def library_scan(
             job_advance(job=job, path=file_path, error=error)
         if progress is not None:
             progress(done, len(work))
+    enrichment_enqueue(owner=user, job=job)
     logger.info("scan of %s for %s: %s", path or "all libraries", user, counts)
     return counts
 

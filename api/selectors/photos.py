@@ -2,7 +2,7 @@
 
 from django.db.models import F, Prefetch, QuerySet
 
-from api.models import File, Photo
+from api.models import File, Photo, PhotoTag
 
 # What a grid cell needs; everything else stays on disk until the detail view.
 LIST_FIELDS = (
@@ -30,9 +30,12 @@ def photo_list(*, photos: QuerySet[Photo]) -> QuerySet[Photo]:
 
 
 def photo_detail(*, photos: QuerySet[Photo]) -> QuerySet[Photo]:
-    """A scoped photo queryset with its files fetched in one more query."""
+    """A scoped photo queryset with its files and tags fetched in one more query each."""
     files = File.objects.only("id", "photo_id", "path", "missing").order_by("path")
-    return photos.prefetch_related(Prefetch("files", queryset=files))
+    tags = PhotoTag.objects.only("id", "photo_id", "name").order_by("-score", "name")
+    return photos.prefetch_related(
+        Prefetch("files", queryset=files), Prefetch("tags", queryset=tags)
+    )
 
 
 def photos_ranked(*, photos: QuerySet[Photo], ids: list[int]) -> list[Photo]:

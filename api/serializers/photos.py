@@ -133,7 +133,8 @@ class PhotoDetailSerializer(PhotoListSerializer):
         return None
 
     def get_tags(self, photo: Photo) -> list[str]:
-        return []
+        """Tag names, most confident first (prefetched by the detail selector)."""
+        return list(dict.fromkeys(tag.name for tag in photo.tags.all()))
 
     @extend_schema_field(FaceSerializer(many=True))
     def get_faces(self, photo: Photo) -> list[dict]:

@@ -27,6 +27,7 @@ def _spec(server, *, sha256: str | None, name: str = "tiny") -> ModelSpec:
 
 @pytest.fixture(autouse=True)
 def _models_dir(settings, tmp_path):
+    """An empty models folder per test."""
     settings.MODELS_DIR = tmp_path / "models"
     settings.MODELS_BASE_URL = ""
 

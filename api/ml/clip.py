@@ -1,0 +1,132 @@
+"""open_clip image and text embeddings, L2-normalised float32, with the model's version.
+
+The model loads once per process (cached; torch is imported then, not when the web process
+imports this module); which one is settings.CLIP_MODEL with the
+registry's checkpoint or a local one (settings.CLIP_PRETRAINED). The version string changes
+with the weights, so embeddings made by another model are recognised as stale.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from PIL import Image
+
+from api.exceptions import ModelNotInstalled
+from api.ml.registry import REGISTRY
+
+logger = logging.getLogger(__name__)
+
+NAME = "clip"
+
+
+@dataclass(frozen=True)
+class ClipModel:
+    model: object  # an open_clip CLIP module
+    preprocess: object
+    tokenizer: object
+    device: object  # a torch.device
+    version: str
+    dim: int
+
+
+def clip_checkpoint() -> Path:
+    """The checkpoint file to load (it may not exist)."""
+    if settings.CLIP_PRETRAINED:
+        return Path(settings.CLIP_PRETRAINED).expanduser()
+    spec = REGISTRY[NAME]
+    return spec.path(spec.files[0].filename)
+
+
+def clip_installed() -> bool:
+    return clip_checkpoint().is_file()
+
+
+def clip_version() -> str:
+    """`MODEL/weights`: the registry's version, or a local file's name and digest prefix."""
+    if not settings.CLIP_PRETRAINED:
+        return REGISTRY[NAME].version
+    path = clip_checkpoint()
+    stat = path.stat()
+    return f"{settings.CLIP_MODEL}/{path.name}#{_digest(str(path), stat.st_size, stat.st_mtime_ns)}"
+
+
+@lru_cache(maxsize=8)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()[:12]
+
+
+def clip_model() -> ClipModel:
+    """The loaded model; raises ModelNotInstalled when its checkpoint is missing."""
+    if not clip_installed():
+        raise ModelNotInstalled(REGISTRY[NAME].missing_message())
+    return _load(settings.CLIP_MODEL, str(clip_checkpoint()), settings.CLIP_CONFIG, clip_version())
+
+
+@lru_cache(maxsize=1)
+def _load(model_name: str, checkpoint: str, config: str, version: str) -> ClipModel:
+    import open_clip
+    import torch
+
+    from api.ml.runtime import torch_device
+
+    if config:
+        open_clip.add_model_config(config)
+    device = torch_device()
+    model = open_clip.create_model(model_name, pretrained=checkpoint, device=device)
+    model.eval()
+    size = model.visual.image_size
+    preprocess = open_clip.image_transform(size, is_train=False)
+    tokenizer = open_clip.get_tokenizer(model_name)
+    with torch.no_grad():
+        dim = int(model.encode_text(tokenizer(["a photo"]).to(device)).shape[-1])
+    logger.info("loaded CLIP %s (%s, %d-d) on %s", model_name, version, dim, device)
+    return ClipModel(model, preprocess, tokenizer, device, version, dim)
+
+
+def clip_embed_images(images: list[Image.Image]) -> np.ndarray:
+    """One normalised row per image (float32), computed settings.CLIP_BATCH at a time."""
+    import torch
+
+    clip = clip_model()
+    rows = []
+    for start in range(0, len(images), settings.CLIP_BATCH):
+        batch = torch.stack(
+            [
+                clip.preprocess(image.convert("RGB"))
+                for image in images[start : start + settings.CLIP_BATCH]
+            ]
+        )
+        with torch.no_grad():
+            features = clip.model.encode_image(batch.to(clip.device))
+        rows.append(_normalised(features))
+    return np.concatenate(rows) if rows else np.zeros((0, clip.dim), dtype=np.float32)
+
+
+def clip_embed_text(text: str) -> np.ndarray:
+    """The normalised embedding of `text`; repeated queries come from a per-process cache."""
+    return np.frombuffer(_text_embedding(clip_version(), text.strip().lower()), dtype=np.float32)
+
+
+@lru_cache(maxsize=4096)
+def _text_embedding(version: str, text: str) -> bytes:
+    import torch
+
+    clip = clip_model()
+    with torch.no_grad():
+        features = clip.model.encode_text(clip.tokenizer([text]).to(clip.device))
+    return _normalised(features)[0].tobytes()
+
+
+def _normalised(features) -> np.ndarray:
+    array = features.float().cpu().numpy()
+    norms = np.linalg.norm(array, axis=1, keepdims=True)
+    return (array / np.maximum(norms, 1e-12)).astype(np.float32)

@@ -1,0 +1,174 @@
+"""The model steps after the thumbnails: scene tags and CLIP embeddings of the big thumbnail.
+
+Each runs in batches on its own Celery queue and is idempotent: a photo whose step is done at
+the current model version is left alone, so a changed model re-runs only its own step. A
+missing model is not an error: the step is recorded as skipped with the command that
+installs it, on the photo and in the job, and everything else goes on.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from PIL import Image
+
+from api.ingest import thumbnails
+from api.ingest.thumbnails import DECODE_ERRORS
+from api.ml import clip, scenes
+from api.ml.registry import REGISTRY
+from api.models import Embedding, Job, Photo, PhotoTag, User
+from api.services.jobs import job_advance
+
+logger = logging.getLogger(__name__)
+
+# Models look at 224 px; decoding the big JPEG thumbnail at a reduced scale is enough.
+_DRAFT = (448, 448)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    model: str
+    installed: Callable[[], bool]
+    version: Callable[[], str]
+
+
+STEPS = {
+    "scenes": Step("scenes", scenes.NAME, scenes.scenes_installed, scenes.scenes_version),
+    "clip": Step("clip", clip.NAME, clip.clip_installed, clip.clip_version),
+}
+
+
+def photo_step_record(*, photo_id: int, step: str, state: str, version: str, error: str = ""):
+    """Set one entry of Photo.steps under a row lock, so steps finishing at the same time on
+    other queues do not overwrite each other."""
+    with transaction.atomic():
+        photo = Photo.objects.select_for_update().only("id", "steps").get(pk=photo_id)
+        entry = {"state": state, "version": version}
+        if error:
+            entry["error"] = error
+        photo.steps[step] = entry
+        Photo.objects.filter(pk=photo_id).update(steps=photo.steps)
+
+
+def _skip(step: Step, photo_ids: list[int]) -> None:
+    message = REGISTRY[step.model].missing_message()
+    for photo_id in photo_ids:
+        photo_step_record(
+            photo_id=photo_id, step=step.name, state="skipped", version="", error=message
+        )
+
+
+def _done(photo: Photo, step: str, version: str) -> bool:
+    entry = photo.steps.get(step) or {}
+    return entry.get("state") == "done" and entry.get("version") == version
+
+
+def _images(photos: list[Photo], step: str, version: str) -> tuple[list[Photo], list[Image.Image]]:
+    """The big thumbnails that open; a photo without one gets its step marked failed."""
+    kept, images = [], []
+    for photo in photos:
+        path = thumbnails.thumbnail_path(photo=photo, size="big")
+        try:
+            with Image.open(path) as image:
+                image.draft("RGB", _DRAFT)
+                images.append(image.convert("RGB"))
+        except (FileNotFoundError, *DECODE_ERRORS) as exc:
+            photo_step_record(
+                photo_id=photo.pk, step=step, state="failed", version=version, error=str(exc)
+            )
+            continue
+        kept.append(photo)
+    return kept, images
+
+
+def _pending(photo_ids: list[int], step: str, version: str) -> list[Photo]:
+    photos = Photo.objects.filter(pk__in=photo_ids).only("id", "owner_id", "content_hash", "steps")
+    return [photo for photo in photos.order_by("id") if not _done(photo, step, version)]
+
+
+def photos_tag_scenes(*, photo_ids: list[int]) -> int:
+    """Tag these photos with places365 scenes; returns how many were tagged."""
+    step = STEPS["scenes"]
+    if not step.installed():
+        _skip(step, photo_ids)
+        return 0
+    version = step.version()
+    photos, images = _images(_pending(photo_ids, step.name, version), step.name, version)
+    for photo, tags in zip(photos, scenes.scenes_classify(images), strict=True):
+        with transaction.atomic():
+            PhotoTag.objects.filter(photo=photo, source=step.model).delete()
+            PhotoTag.objects.bulk_create(
+                PhotoTag(photo=photo, name=name, score=score, source=step.model, version=version)
+                for name, score in tags
+            )
+            photo_step_record(photo_id=photo.pk, step=step.name, state="done", version=version)
+    return len(photos)
+
+
+def photos_embed_clip(*, photo_ids: list[int]) -> int:
+    """Store the CLIP embedding of these photos; returns how many were embedded."""
+    step = STEPS["clip"]
+    if not step.installed():
+        _skip(step, photo_ids)
+        return 0
+    version = step.version()
+    photos, images = _images(_pending(photo_ids, step.name, version), step.name, version)
+    vectors = clip.clip_embed_images(images)
+    for photo, vector in zip(photos, vectors, strict=True):
+        with transaction.atomic():
+            Embedding.objects.update_or_create(
+                photo=photo,
+                model_name=step.model,
+                defaults={"model_version": version, "dim": len(vector), "vector": vector.tobytes()},
+            )
+            photo_step_record(photo_id=photo.pk, step=step.name, state="done", version=version)
+    return len(photos)
+
+
+def enrichment_stale(*, owner: User, step: str) -> list[int]:
+    """Ids of `owner`'s photos with thumbnails whose `step` is not done at the current
+    model's version (never run, failed, or made by another model). With the model missing:
+    those not yet marked skipped."""
+    spec = STEPS[step]
+    version = spec.version() if spec.installed() else ""
+    rows = Photo.objects.for_user(owner).filter(is_video=False).values_list("id", "steps")
+    return [pk for pk, steps in rows.order_by("id") if _stale(steps, step, version)]
+
+
+def _stale(steps: dict, step: str, version: str) -> bool:
+    if (steps.get("thumbnails") or {}).get("state") != "done":
+        return False
+    entry = steps.get(step) or {}
+    if not version:
+        return entry.get("state") != "skipped"
+    return not (entry.get("state") == "done" and entry.get("version") == version)
+
+
+def enrichment_enqueue(*, owner: User, job: Job | None = None) -> dict[str, int]:
+    """Queue the model steps for every stale photo of `owner`, in batches, after commit.
+
+    A step whose model is missing is recorded as skipped (on the photos and in `job`) instead.
+    Returns how many photos each step queued.
+    """
+    from api import tasks
+
+    task_for = {"scenes": tasks.photos_tag_scenes, "clip": tasks.photos_embed_clip}
+    queued = {}
+    for name, step in STEPS.items():
+        stale = enrichment_stale(owner=owner, step=name)
+        queued[name] = 0
+        if not step.installed():
+            _skip(step, stale)
+            if job is not None:
+                job_advance(
+                    job=job, done=0, path=name, error=REGISTRY[step.model].missing_message()
+                )
+            continue
+        size = settings.CLIP_BATCH
+        for start in range(0, len(stale), size):
+            task_for[name].delay_on_commit(stale[start : start + size])
+        queued[name] = len(stale)
+    return queued

@@ -1,0 +1,62 @@
+"""CLIP embeddings with a tiny random-weight open_clip model loaded from a checkpoint file."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from api.exceptions import ModelNotInstalled
+from api.ml import clip
+from tests.conftest import SHARED_PHOTOS
+
+FALCON = SHARED_PHOTOS / "exif" / "Canon_EOS_R5_prairie_falcon.jpg"
+RIDGE = SHARED_PHOTOS / "exif" / "Nikon_D750_tanners_ridge.jpg"
+
+
+def _images() -> list[Image.Image]:
+    return [Image.open(path).convert("RGB") for path in (FALCON, RIDGE)]
+
+
+def test_image_embeddings_are_normalised_rows_of_the_model_width(tiny_clip):
+    vectors = clip.clip_embed_images(_images())
+    assert vectors.shape == (2, 32)
+    assert vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert not np.allclose(vectors[0], vectors[1])
+
+
+def test_batching_gives_the_same_embeddings_as_one_at_a_time(tiny_clip, settings):
+    images = _images() * 3
+    settings.CLIP_BATCH = 4
+    together = clip.clip_embed_images(images)
+    alone = np.stack([clip.clip_embed_images([image])[0] for image in images[:2]])
+    assert np.allclose(together[:2], alone, atol=1e-5)
+    assert np.allclose(together[2:4], alone, atol=1e-5)
+
+
+def test_the_model_is_loaded_once_per_process(tiny_clip):
+    assert clip.clip_model() is clip.clip_model()
+
+
+def test_text_embeddings_are_normalised_and_cached(tiny_clip):
+    first = clip.clip_embed_text("a dog on a beach")
+    hits = clip._text_embedding.cache_info().hits
+    again = clip.clip_embed_text("A dog on a beach ")
+    assert clip._text_embedding.cache_info().hits == hits + 1
+    assert np.array_equal(first, again)
+    assert abs(float(np.linalg.norm(first)) - 1.0) < 1e-5
+    assert not np.allclose(first, clip.clip_embed_text("birthday cake"))
+
+
+def test_the_version_names_the_weights_so_new_weights_are_a_new_version(tiny_clip, settings):
+    version = clip.clip_version()
+    assert version.startswith("tiny-clip/tiny-clip.safetensors#")
+    settings.CLIP_PRETRAINED = str(tiny_clip["retrained"])
+    assert clip.clip_version() != version
+
+
+def test_a_missing_checkpoint_says_how_to_install_it(settings, tmp_path):
+    settings.MODELS_DIR = tmp_path
+    settings.CLIP_PRETRAINED = ""
+    assert not clip.clip_installed()
+    with pytest.raises(ModelNotInstalled, match=r"manage.py download_models clip"):
+        clip.clip_model()
