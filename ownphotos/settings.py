@@ -222,6 +222,10 @@ THUMBNAIL_ACCEL_REDIRECT = os.environ.get("OWNPHOTOS_THUMBNAIL_ACCEL_REDIRECT", 
 SIMILAR_PHASH_MAX_DISTANCE = int(os.environ.get("OWNPHOTOS_SIMILAR_PHASH_MAX_DISTANCE", "12"))
 DUPLICATE_PHASH_MAX_DISTANCE = int(os.environ.get("OWNPHOTOS_DUPLICATE_PHASH_MAX_DISTANCE", "6"))
 SIMILAR_LIMIT = 100
+# Nearest-embedding search: "auto" (pgvector when the database has it, else exact in process),
+# "pgvector" or "exact"; HNSW_EF_SEARCH trades pgvector's speed for recall.
+VECTOR_BACKEND = os.environ.get("OWNPHOTOS_VECTOR_BACKEND", "auto")
+HNSW_EF_SEARCH = int(os.environ.get("OWNPHOTOS_HNSW_EF_SEARCH", "100"))
 
 # Model weights: `manage.py download_models` fetches from the registry's official URLs, or
 # from this mirror (files under NAME/FILENAME) when set.

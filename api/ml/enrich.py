@@ -19,6 +19,7 @@ from api.ingest.thumbnails import DECODE_ERRORS
 from api.ml import clip, scenes
 from api.ml.registry import REGISTRY
 from api.models import Embedding, Job, Photo, PhotoTag, User
+from api.search.backends import embedding_saved
 from api.services.jobs import job_advance
 
 logger = logging.getLogger(__name__)
@@ -119,11 +120,12 @@ def photos_embed_clip(*, photo_ids: list[int]) -> int:
     vectors = clip.clip_embed_images(images)
     for photo, vector in zip(photos, vectors, strict=True):
         with transaction.atomic():
-            Embedding.objects.update_or_create(
+            embedding, _ = Embedding.objects.update_or_create(
                 photo=photo,
                 model_name=step.model,
                 defaults={"model_version": version, "dim": len(vector), "vector": vector.tobytes()},
             )
+            embedding_saved(embedding=embedding)
             photo_step_record(photo_id=photo.pk, step=step.name, state="done", version=version)
     return len(photos)
 

@@ -25,10 +25,14 @@ from api.ingest.phash import (
 )
 from api.ingest.sniffing import sniff_path
 from api.ingest.thumbnails import thumbnail_render
-from api.models import Photo
+from api.ml import clip
+from api.models import Embedding, Photo
+from api.search.backends import vector_search
 
 logger = logging.getLogger(__name__)
 
+# Near duplicates score 1 - distance/64 (above 0.8); CLIP neighbours 0.8 x cosine, below them.
+SEMANTIC_WEIGHT = 0.8
 SEMANTIC_OFF = (
     "Semantic similarity is off: no CLIP model is installed (manage.py download_models clip); "
     "only near duplicates are found."
@@ -107,6 +111,25 @@ def _aspect(width: int | None, height: int | None) -> float | None:
     return width / height if width and height else None
 
 
+def _semantic(
+    ranked: Ranked, *, photos: QuerySet[Photo], vector, exclude: int | None = None
+) -> Ranked:
+    """Append CLIP neighbours after the near duplicates, scored below them (0.8 x cosine)."""
+    hits = vector_search(
+        photos=photos,
+        vector=vector,
+        model_name=clip.NAME,
+        model_version=clip.clip_version(),
+        limit=settings.SIMILAR_LIMIT,
+        exclude=exclude,
+    )
+    for pk, cosine in hits:
+        if pk not in ranked.scores:
+            ranked.ids.append(pk)
+            ranked.scores[pk] = round(SEMANTIC_WEIGHT * max(cosine, 0.0), 4)
+    return ranked
+
+
 def similar_to_photo(*, photos: QuerySet[Photo], photo: Photo) -> Ranked:
     """Photos of `photos` that look like `photo` (itself excluded)."""
     if photo.phash is None:
@@ -120,8 +143,16 @@ def similar_to_photo(*, photos: QuerySet[Photo], photo: Photo) -> Ranked:
             aspect=_aspect(photo.width, photo.height),
             exclude=photo.pk,
         )
-    ranked.warnings.append(SEMANTIC_OFF)
-    return ranked
+    if not clip.clip_installed():
+        ranked.warnings.append(SEMANTIC_OFF)
+        return ranked
+    embedding = Embedding.objects.filter(
+        photo=photo, model_name=clip.NAME, model_version=clip.clip_version()
+    ).first()
+    if embedding is None:
+        ranked.warnings.append("This photo has no CLIP embedding yet: only near duplicates.")
+        return ranked
+    return _semantic(ranked, photos=photos, vector=embedding.array, exclude=photo.pk)
 
 
 def similar_to_image(*, photos: QuerySet[Photo], image: Image.Image) -> Ranked:
@@ -132,5 +163,7 @@ def similar_to_image(*, photos: QuerySet[Photo], image: Image.Image) -> Ranked:
         color=mean_color_of_image(image),
         aspect=_aspect(*image.size),
     )
-    ranked.warnings.append(SEMANTIC_OFF)
-    return ranked
+    if not clip.clip_installed():
+        ranked.warnings.append(SEMANTIC_OFF)
+        return ranked
+    return _semantic(ranked, photos=photos, vector=clip.clip_embed_images([image])[0])

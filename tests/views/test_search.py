@@ -168,3 +168,42 @@ def test_similar_lists_the_identical_orientation_set_and_not_itself(scanned, sca
 def test_similar_of_another_users_photo_is_404(scanned, api):
     photo = Photo.objects.filter(owner=scanned.owner).first()
     assert api.get(f"/api/photos/{photo.pk}/similar/").status_code == 404
+
+
+@pytest.fixture
+def embedded(scanned, tiny_clip):
+    """The scanned corpus embedded by the tiny random-weight CLIP (rolled back after)."""
+    from api.ml.enrich import photos_embed_clip
+
+    ids = list(Photo.objects.for_user(scanned.owner).values_list("id", flat=True))
+    photos_embed_clip(photo_ids=ids)
+    return ids
+
+
+@pytest.mark.django_db
+def test_with_clip_installed_near_duplicates_still_come_first_then_semantic_neighbours(
+    scanned, scanned_api, embedded
+):
+    photos = list(Photo.objects.for_user(scanned.owner).filter(phash__isnull=False))
+    misses = []
+    for photo in photos[::4]:
+        body = _by_image(scanned_api, _resized_copy(photo)).json()
+        assert body["warnings"] == []
+        found = Photo.objects.get(pk=body["results"][0]["id"])
+        if found.pk != photo.pk and not _displays_identically(found, photo):
+            misses.append((photo.pk, found.pk))
+        scores = [row["score"] for row in body["results"]]
+        assert scores == sorted(scores, reverse=True)
+        assert any(score <= 0.8 for score in scores)
+    assert misses == []
+
+
+@pytest.mark.django_db
+def test_similar_with_clip_ranks_every_embedded_photo_but_itself(scanned, scanned_api, embedded):
+    photo = Photo.objects.get(owner=scanned.owner, files__path__endswith="/Landscape_1.jpg")
+    body = scanned_api.get(f"/api/photos/{photo.pk}/similar/").json()
+    ids = [row["id"] for row in body["results"]]
+    assert body["warnings"] == []
+    assert photo.pk not in ids
+    assert len(ids) == len(set(ids)) == min(len(embedded) - 1, 100)
+    assert body["results"][0]["score"] == 1.0

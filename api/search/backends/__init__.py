@@ -1,0 +1,48 @@
+"""Nearest embeddings: one interface, two back-ends chosen by settings.VECTOR_BACKEND.
+
+"pgvector": an HNSW index queried in the same SQL as the photo filters (PostgreSQL with the
+extension); "exact": a cached, normalised matrix per (owner, model) in this process, exact
+by construction. "auto" (the default) takes pgvector when the database has it.
+"""
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from api.models import Embedding, Photo
+from api.search.backends import exact, pgvector
+
+
+def backend_name(using: str = "default") -> str:
+    choice = settings.VECTOR_BACKEND
+    if choice == "auto":
+        return "pgvector" if pgvector.pgvector_enabled(using) else "exact"
+    return choice
+
+
+def vector_search(
+    *,
+    photos: QuerySet[Photo],
+    vector,
+    model_name: str,
+    model_version: str,
+    limit: int,
+    exclude: int | None = None,
+) -> list[tuple[int, float]]:
+    """The `limit` photos of `photos` (scoped to one owner and filtered) whose embedding by
+    (model_name, model_version) is closest to the normalised `vector`: [(photo id, cosine)],
+    best first, ties by id."""
+    backend = pgvector if backend_name(photos.db) == "pgvector" else exact
+    return backend.search(
+        photos=photos,
+        vector=vector,
+        model_name=model_name,
+        model_version=model_version,
+        limit=limit,
+        exclude=exclude,
+    )
+
+
+def embedding_saved(*, embedding: Embedding, using: str = "default") -> None:
+    """Keep the back-end's copy in step after an embedding was written."""
+    if pgvector.pgvector_enabled(using):
+        pgvector.vector_store(embedding=embedding, using=using)

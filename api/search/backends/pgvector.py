@@ -1,0 +1,111 @@
+"""Nearest embeddings with pgvector: an HNSW (cosine) index per vector size, searched in the
+same statement as the photo filters, ordered by distance only so the index drives the scan.
+With pgvector >= 0.8 an iterative index scan keeps going until enough rows pass the filters.
+"""
+
+import logging
+
+import numpy as np
+from django.conf import settings
+from django.db import connections, transaction
+from django.db.models import QuerySet
+from pgvector import Vector
+
+from api.models import Embedding, Photo
+
+logger = logging.getLogger(__name__)
+
+
+def pgvector_enabled(using: str = "default") -> bool:
+    """The database has the `vec` column the migration adds when pgvector is available."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return False
+    cached = getattr(connection, "_ownphotos_pgvector", None)
+    if cached is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM information_schema.columns "
+                "WHERE table_name = 'api_embedding' AND column_name = 'vec'"
+            )
+            cached = cursor.fetchone() is not None
+        connection._ownphotos_pgvector = cached
+    return cached
+
+
+def _iterative(connection) -> bool:
+    cached = getattr(connection, "_ownphotos_iterative", None)
+    if cached is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+            row = cursor.fetchone()
+        version = tuple(int(part) for part in row[0].split(".")[:2]) if row else (0, 0)
+        cached = version >= (0, 8)
+        connection._ownphotos_iterative = cached
+    return cached
+
+
+def index_ensure(*, dim: int, using: str = "default") -> None:
+    """An HNSW cosine index over the vectors of size `dim` (a partial expression index, so
+    models of different sizes live in one column). Made once, when the first such vector is
+    stored; the deferred foreign-key checks of the current transaction run first, since
+    PostgreSQL cannot index a table with pending trigger events."""
+    connection = connections[using]
+    known = connection.__dict__.setdefault("_ownphotos_indexes", set())
+    if dim in known:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [f"embedding_hnsw_{dim:d}"])
+        if cursor.fetchone() is not None:
+            known.add(dim)
+            return
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            f"CREATE INDEX IF NOT EXISTS embedding_hnsw_{dim:d} ON api_embedding "
+            f"USING hnsw ((vec::vector({dim:d})) vector_cosine_ops) WHERE dim = {dim:d}"
+        )
+
+
+def vector_store(*, embedding: Embedding, using: str = "default") -> None:
+    """Copy an embedding's float32 bytes into its `vec` column."""
+    array = np.frombuffer(bytes(embedding.vector), dtype=np.float32)
+    index_ensure(dim=len(array), using=using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "UPDATE api_embedding SET vec = %s::vector WHERE id = %s",
+            [Vector(array).to_text(), embedding.pk],
+        )
+
+
+def search(
+    *,
+    photos: QuerySet[Photo],
+    vector,
+    model_name: str,
+    model_version: str,
+    limit: int,
+    exclude: int | None = None,
+) -> list[tuple[int, float]]:
+    dim = len(vector)
+    query = Vector(np.asarray(vector, dtype=np.float32)).to_text()
+    subquery, params = photos.order_by().values("pk").query.sql_with_params()
+    sql = (
+        f"SELECT e.photo_id, e.vec::vector({dim:d}) <=> %s::vector({dim:d}) AS distance "
+        "FROM api_embedding e "
+        f"WHERE e.dim = {dim:d} AND e.model_name = %s AND e.model_version = %s "
+        f"AND e.photo_id IN ({subquery}) "
+        + ("AND e.photo_id <> %s " if exclude is not None else "")
+        + "ORDER BY distance LIMIT %s"
+    )
+    arguments = [query, model_name, model_version, *params]
+    if exclude is not None:
+        arguments.append(exclude)
+    arguments.append(limit)
+    connection = connections[photos.db]
+    with transaction.atomic(using=photos.db), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(settings.HNSW_EF_SEARCH, limit)])
+        if _iterative(connection):
+            cursor.execute("SET LOCAL hnsw.iterative_scan = strict_order")
+        cursor.execute(sql, arguments)
+        rows = cursor.fetchall()
+    return [(photo_id, round(1.0 - float(distance), 6)) for photo_id, distance in rows]

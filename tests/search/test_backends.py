@@ -1,0 +1,126 @@
+"""The two vector back-ends give the same nearest photos on the same data, with filters."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from django.db import connections
+
+from api.filters import PhotoFilter
+from api.models import Embedding, Photo, User
+from api.search.backends import exact, pgvector
+from tests.search.conftest import ALIAS
+
+DIM = 32
+CLUSTERS = 20
+PER_CLUSTER = 60
+
+
+def _clustered(rng: np.random.Generator, count: int) -> np.ndarray:
+    """Normalised vectors around CLUSTERS random centres: real neighbours, unlike uniform noise."""
+    centres = rng.normal(size=(CLUSTERS, DIM))
+    vectors = centres[rng.integers(0, CLUSTERS, count)] + 0.3 * rng.normal(size=(count, DIM))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture
+def library(pgvector_db):
+    rng = np.random.default_rng(7)
+    owner = User.objects.db_manager(ALIAS).create_user(username="vectors", password="x")
+    other = User.objects.db_manager(ALIAS).create_user(username="someone", password="x")
+    count = CLUSTERS * PER_CLUSTER
+    day = dt.date(2019, 1, 1)
+    photos = Photo.objects.using(ALIAS).bulk_create(
+        Photo(
+            owner=owner if i % 10 else other,
+            content_hash=f"{i:064x}",
+            favorite=i % 3 == 0,
+            taken_date=day + dt.timedelta(days=i % 365),
+            taken_at=dt.datetime(2019, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=i % 365),
+        )
+        for i in range(count)
+    )
+    vectors = _clustered(rng, count)
+    embeddings = Embedding.objects.using(ALIAS).bulk_create(
+        Embedding(
+            photo=photo, model_name="clip", model_version="v1", dim=DIM, vector=vector.tobytes()
+        )
+        for photo, vector in zip(photos, vectors, strict=True)
+    )
+    for embedding in embeddings:
+        pgvector.vector_store(embedding=embedding, using=ALIAS)
+    return {"owner": owner, "queries": _clustered(rng, 10), "photos": photos}
+
+
+def _both(photos, query, exclude=None):
+    arguments = {
+        "photos": photos,
+        "vector": query,
+        "model_name": "clip",
+        "model_version": "v1",
+        "limit": 10,
+        "exclude": exclude,
+    }
+    exact.cache_clear()
+    return exact.search(**arguments), pgvector.search(**arguments)
+
+
+@pytest.mark.django_db(databases=["default", ALIAS])
+def test_the_pgvector_database_has_the_column_and_an_hnsw_index(library):
+    assert pgvector.pgvector_enabled(ALIAS)
+    with connections[ALIAS].cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'embedding_hnsw_32'")
+        assert "hnsw" in cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(databases=["default", ALIAS])
+def test_both_back_ends_agree_on_the_top_10(library):
+    photos = Photo.objects.using(ALIAS).for_user(library["owner"])
+    for query in library["queries"]:
+        by_exact, by_hnsw = _both(photos, query)
+        assert len(by_exact) == 10
+        assert [pk for pk, _ in by_exact] == [pk for pk, _ in by_hnsw]
+        assert np.allclose([s for _, s in by_exact], [s for _, s in by_hnsw], atol=1e-4)
+
+
+@pytest.mark.django_db(databases=["default", ALIAS])
+def test_both_back_ends_agree_with_filters_and_return_only_matching_photos(library):
+    owner = library["owner"]
+    params = {"favorite": "true", "taken_after": "2019-03-01", "taken_before": "2019-06-30"}
+    photos = PhotoFilter(params, queryset=Photo.objects.using(ALIAS).for_user(owner)).qs
+    allowed = set(photos.values_list("pk", flat=True))
+    for query in library["queries"]:
+        by_exact, by_hnsw = _both(photos, query)
+        assert [pk for pk, _ in by_exact] == [pk for pk, _ in by_hnsw]
+        assert len(by_exact) == 10
+        assert {pk for pk, _ in by_exact} <= allowed
+
+
+@pytest.mark.django_db(databases=["default", ALIAS])
+def test_exclude_leaves_the_query_photo_out_of_both(library):
+    photos = Photo.objects.using(ALIAS).for_user(library["owner"])
+    first = library["photos"][1]
+    vector = Embedding.objects.using(ALIAS).get(photo=first).array
+    by_exact, by_hnsw = _both(photos, vector, exclude=first.pk)
+    assert first.pk not in [pk for pk, _ in by_exact]
+    assert [pk for pk, _ in by_exact] == [pk for pk, _ in by_hnsw]
+
+
+@pytest.mark.django_db(databases=["default", ALIAS])
+def test_the_exact_cache_picks_up_new_and_changed_embeddings(library):
+    owner = library["owner"]
+    photos = Photo.objects.using(ALIAS).for_user(owner)
+    query = library["queries"][0]
+    exact.cache_clear()
+    before = exact.search(
+        photos=photos, vector=query, model_name="clip", model_version="v1", limit=1
+    )
+    target = library["photos"][11]
+    Embedding.objects.using(ALIAS).filter(photo=target).update(vector=query.tobytes())
+    Embedding.objects.using(ALIAS).get(photo=target).save(using=ALIAS)
+    after = exact.search(
+        photos=photos, vector=query, model_name="clip", model_version="v1", limit=1
+    )
+    assert before[0][0] != target.pk
+    assert after[0][0] == target.pk
+    assert after[0][1] == pytest.approx(1.0, abs=1e-5)
