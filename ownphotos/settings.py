@@ -225,6 +225,10 @@ SIMILAR_LIMIT = 100
 # Nearest-embedding search: "auto" (pgvector when the database has it, else exact in process),
 # "pgvector" or "exact"; HNSW_EF_SEARCH trades pgvector's speed for recall.
 VECTOR_BACKEND = os.environ.get("OWNPHOTOS_VECTOR_BACKEND", "auto")
+# A search ranks at most this many photos; a tag counts as a synonym of the query's words when
+# their CLIP text embeddings are at least this similar.
+SEARCH_MAX_RESULTS = 1000
+SEARCH_SYNONYM_SIMILARITY = float(os.environ.get("OWNPHOTOS_SEARCH_SYNONYM_SIMILARITY", "0.85"))
 HNSW_EF_SEARCH = int(os.environ.get("OWNPHOTOS_HNSW_EF_SEARCH", "100"))
 
 # Model weights: `manage.py download_models` fetches from the registry's official URLs, or

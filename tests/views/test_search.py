@@ -1,5 +1,6 @@
 """Search by image and similar photos over HTTP, on the scanned corpus, with no CLIP model."""
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -207,3 +208,161 @@ def test_similar_with_clip_ranks_every_embedded_photo_but_itself(scanned, scanne
     assert photo.pk not in ids
     assert len(ids) == len(set(ids)) == min(len(embedded) - 1, 100)
     assert body["results"][0]["score"] == 1.0
+
+
+def _search(client, **params):
+    response = client.get("/api/search/", params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+@pytest.fixture
+def no_models(settings, tmp_path):
+    """An empty models folder: no CLIP, no places365."""
+    settings.MODELS_DIR = tmp_path / "models"
+    settings.CLIP_PRETRAINED = ""
+
+
+@pytest.fixture
+def tagged_photos(user):
+    """Photos with tags, dates and captions as the scenes step and users leave them."""
+    from api.models import PhotoTag
+    from tests.factories import PhotoFactory
+
+    def photo(day, tags, caption="", favorite=False):
+        made = PhotoFactory(
+            owner=user,
+            taken_at=dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC),
+            taken_date=day,
+            caption=caption,
+            favorite=favorite,
+        )
+        for name, score in tags:
+            PhotoTag.objects.create(
+                photo=made, name=name, score=score, source="places365", version="t"
+            )
+        return made
+
+    return {
+        "beach_2019": photo(dt.date(2019, 7, 3), [("beach", 0.9), ("outdoor", 0.8)]),
+        "weak_beach": photo(dt.date(2019, 8, 1), [("beach", 0.3)], favorite=True),
+        "beach_2021": photo(dt.date(2021, 7, 9), [("beach", 0.7)], caption="Anna's birthday"),
+        "forest": photo(dt.date(2019, 7, 5), [("forest", 0.6), ("outdoor", 0.7)]),
+    }
+
+
+@pytest.mark.django_db
+def test_search_by_tag_ranks_by_tag_confidence_and_says_clip_is_off(
+    api, tagged_photos, settings, tmp_path
+):
+    settings.MODELS_DIR = tmp_path
+    body = _search(api, q="beach")
+    ids = [row["id"] for row in body["results"]]
+    p = tagged_photos
+    assert ids == [p["beach_2019"].pk, p["beach_2021"].pk, p["weak_beach"].pk]
+    assert [row["score"] for row in body["results"]] == [0.9, 0.7, 0.3]
+    assert body["count"] == 3
+    assert any("download_models clip" in warning for warning in body["warnings"])
+    assert body["query"]["tags"] == ["beach"]
+
+
+@pytest.mark.django_db
+def test_search_combines_tags_with_dates_and_the_photo_filters(
+    api, tagged_photos, settings, tmp_path
+):
+    settings.MODELS_DIR = tmp_path
+    p = tagged_photos
+    assert [r["id"] for r in _search(api, q="beach 2019")["results"]] == [
+        p["beach_2019"].pk,
+        p["weak_beach"].pk,
+    ]
+    assert [r["id"] for r in _search(api, q="beach july 2019")["results"]] == [p["beach_2019"].pk]
+    assert [r["id"] for r in _search(api, q="beach", favorite="true")["results"]] == [
+        p["weak_beach"].pk
+    ]
+    only_dates = _search(api, q="july 2019")["results"]
+    assert [r["id"] for r in only_dates] == [p["forest"].pk, p["beach_2019"].pk]
+    assert {r["score"] for r in only_dates} == {1.0}
+
+
+@pytest.mark.django_db
+def test_search_finds_caption_words_and_leaves_out_hidden_photos(
+    api, tagged_photos, settings, tmp_path
+):
+    settings.MODELS_DIR = tmp_path
+    p = tagged_photos
+    assert [r["id"] for r in _search(api, q="birthday")["results"]] == [p["beach_2021"].pk]
+    Photo.objects.filter(pk=p["beach_2021"].pk).update(hidden=True)
+    assert _search(api, q="birthday")["results"] == []
+
+
+@pytest.mark.django_db
+def test_search_never_returns_another_users_photos(other_user, tagged_photos, no_models):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(other_user)
+    assert _search(client, q="beach")["results"] == []
+
+
+@pytest.mark.django_db
+def test_search_paginates_the_ranking(api, tagged_photos, no_models):
+    first = _search(api, q="beach", page_size=2)
+    assert len(first["results"]) == 2
+    assert first["next"]
+    second = api.get(first["next"]).json()
+    assert [r["id"] for r in first["results"] + second["results"]] == [
+        r["id"] for r in _search(api, q="beach")["results"]
+    ]
+
+
+@pytest.mark.django_db
+def test_free_text_is_ranked_by_clip_similarity_within_the_filters(scanned, scanned_api, embedded):
+    from api.ml import clip
+    from api.models import Embedding
+
+    body = _search(scanned_api, q="a dog on a beach", page_size=500)
+    assert body["warnings"] == []
+    query = clip.clip_embed_text("a dog on a beach")
+    cosine = {
+        row.photo_id: float(np.dot(row.array, query))
+        for row in Embedding.objects.filter(photo__owner=scanned.owner)
+    }
+    results = body["results"]
+    assert len(results) == len(cosine)
+    for row in results:
+        assert row["score"] == pytest.approx(max(cosine[row["id"]], 0.0), abs=1e-3)
+    assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
+
+    dated = _search(scanned_api, q="a dog on a beach", taken_before="2010-01-01", page_size=500)
+    allowed = set(
+        Photo.objects.filter(owner=scanned.owner, taken_date__lte="2010-01-01").values_list(
+            "id", flat=True
+        )
+    )
+    dated_ids = [r["id"] for r in dated["results"]]
+    assert dated_ids
+    assert set(dated_ids) <= allowed
+    assert dated_ids == [r["id"] for r in results if r["id"] in allowed]
+
+
+@pytest.mark.django_db
+def test_a_tag_near_the_query_in_clip_space_counts_as_a_synonym(
+    scanned, scanned_api, embedded, settings
+):
+    """Which tag is "nearest" depends on the (random) model: take the model's own answer."""
+    from api.ml import clip
+    from api.models import PhotoTag
+
+    photo = Photo.objects.filter(owner=scanned.owner).first()
+    for name in ("beach", "kitchen"):
+        PhotoTag.objects.create(photo=photo, name=name, score=1.0, source="places365", version="t")
+    query = clip.clip_embed_text("seaside")
+    nearest = max(
+        ("beach", "kitchen"), key=lambda tag: float(np.dot(query, clip.clip_embed_text(tag)))
+    )
+    similarity = float(np.dot(query, clip.clip_embed_text(nearest)))
+    settings.SEARCH_SYNONYM_SIMILARITY = similarity - 1e-6
+    body = _search(scanned_api, q="seaside")
+    assert body["results"][0]["id"] == photo.pk
+    assert body["results"][0]["score"] >= similarity

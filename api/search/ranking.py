@@ -1,0 +1,110 @@
+"""One ranked answer for a search box: dates, people and places narrow the photos; tags,
+captions and CLIP similarity score them.
+
+score = best tag match (tag confidence, times the query's CLIP similarity to the tag when the
+tag was found as a synonym) + CLIP similarity of the photo to the free text + 1 when the
+caption holds every free-text word. A query of only dates, people or places lists those
+photos, newest first, each scored 1.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from api.ml import clip
+from api.models import Photo, PhotoTag, User
+from api.search.backends import vector_search
+from api.search.query import ParsedQuery, query_parse
+from api.selectors.things import tag_vocabulary
+
+logger = logging.getLogger(__name__)
+
+CLIP_OFF = (
+    "Semantic search is off: no CLIP model is installed (manage.py download_models clip); "
+    "results come from tags, captions, dates, people and places only."
+)
+
+
+@dataclass
+class SearchResult:
+    ids: list[int] = field(default_factory=list)
+    scores: dict[int, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    query: ParsedQuery | None = None
+
+
+def photos_search(*, owner: User, photos: QuerySet[Photo], text: str) -> SearchResult:
+    """Rank `photos` (the owner's, already filtered) for the search box `text`."""
+    vocabulary = tag_vocabulary(photos=photos)
+    parsed = query_parse(text=text, owner=owner, tags=vocabulary)
+    result = SearchResult(query=parsed)
+    photos = _narrowed(photos, parsed)
+    semantic = clip.clip_installed()
+    if not semantic:
+        result.warnings.append(CLIP_OFF)
+    if not parsed.text and not parsed.tags:
+        ordered = photos.order_by("-taken_at", "-id").values_list("id", flat=True)
+        result.ids = list(ordered[: settings.SEARCH_MAX_RESULTS])
+        result.scores = dict.fromkeys(result.ids, 1.0)
+        return result
+    scores: dict[int, float] = {}
+    tags = {tag: 1.0 for tag in parsed.tags}
+    if semantic and parsed.text:
+        query = clip.clip_embed_text(parsed.text)
+        tags.update(_synonyms(query, vocabulary, exclude=set(tags)))
+        for pk, cosine in vector_search(
+            photos=photos,
+            vector=query,
+            model_name=clip.NAME,
+            model_version=clip.clip_version(),
+            limit=settings.SEARCH_MAX_RESULTS,
+        ):
+            scores[pk] = max(cosine, 0.0)
+    if tags:
+        best: dict[int, float] = {}
+        rows = PhotoTag.objects.filter(photo__in=photos.values("pk"), name__in=list(tags))
+        for pk, name, score in rows.values_list("photo_id", "name", "score"):
+            best[pk] = max(best.get(pk, 0.0), score * tags[name])
+        for pk, value in best.items():
+            scores[pk] = scores.get(pk, 0.0) + value
+    if parsed.text:
+        caption = Q()
+        for word in parsed.text.split():
+            caption &= Q(caption__icontains=word)
+        for pk in photos.filter(caption).values_list("id", flat=True)[
+            : settings.SEARCH_MAX_RESULTS
+        ]:
+            scores[pk] = scores.get(pk, 0.0) + 1.0
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))
+    ranked = ranked[: settings.SEARCH_MAX_RESULTS]
+    result.ids = [pk for pk, _ in ranked]
+    result.scores = {pk: round(score, 4) for pk, score in ranked}
+    return result
+
+
+def _narrowed(photos: QuerySet[Photo], parsed: ParsedQuery) -> QuerySet[Photo]:
+    if parsed.date_from:
+        photos = photos.filter(taken_date__gte=parsed.date_from, taken_date__lte=parsed.date_to)
+    if parsed.month:
+        photos = photos.filter(taken_date__month=parsed.month)
+    for person in parsed.people:
+        photos = photos.filter(faces__person_id=person)
+    for place in parsed.places:
+        photos = photos.at_place(place)
+    return photos.distinct() if parsed.people else photos
+
+
+def _synonyms(query: np.ndarray, vocabulary: list[str], exclude: set[str]) -> dict[str, float]:
+    """Tags whose CLIP text embedding is within settings.SEARCH_SYNONYM_SIMILARITY of the
+    query's: "seaside" finds "beach". Weight: that similarity."""
+    found = {}
+    for tag in vocabulary:
+        if tag in exclude:
+            continue
+        similarity = float(np.dot(query, clip.clip_embed_text(tag)))
+        if similarity >= settings.SEARCH_SYNONYM_SIMILARITY:
+            found[tag] = similarity
+    return found

@@ -1,0 +1,48 @@
+"""The search box parser on a table of queries (a fixed "today": 2024-10-15, a Tuesday)."""
+
+import datetime as dt
+
+import pytest
+
+from api.models import User
+from api.search.query import query_parse
+
+TODAY = dt.date(2024, 10, 15)
+TAGS = ["beach", "birthday cake", "outdoor", "forest"]
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2019", {"date_from": D(2019, 1, 1), "date_to": D(2019, 12, 31), "text": ""}),
+        ("july 2019", {"date_from": D(2019, 7, 1), "date_to": D(2019, 7, 31)}),
+        ("Feb 2020", {"date_from": D(2020, 2, 1), "date_to": D(2020, 2, 29)}),
+        ("beach last summer", {"tags": ["beach"], "date_from": D(2024, 6, 1)}),
+        ("last summer", {"date_from": D(2024, 6, 1), "date_to": D(2024, 8, 31)}),
+        ("this spring", {"date_from": D(2024, 3, 1), "date_to": D(2024, 5, 31)}),
+        ("yesterday", {"date_from": D(2024, 10, 14), "date_to": D(2024, 10, 14)}),
+        ("today", {"date_from": TODAY, "date_to": TODAY}),
+        ("last year", {"date_from": D(2023, 1, 1), "date_to": D(2023, 12, 31)}),
+        ("last month", {"date_from": D(2024, 9, 1), "date_to": D(2024, 9, 30)}),
+        ("this week", {"date_from": D(2024, 10, 14), "date_to": D(2024, 10, 20)}),
+        ("2019-07-14", {"date_from": D(2019, 7, 14), "date_to": D(2019, 7, 14)}),
+        ("july", {"month": 7, "date_from": None}),
+        ("dog on a beach", {"text": "dog on a", "tags": ["beach"]}),
+        ("Birthday Cake 2021", {"tags": ["birthday cake"], "date_from": D(2021, 1, 1)}),
+        ("birthday party", {"text": "birthday party", "tags": []}),
+        ("trees in a valley", {"text": "trees in a valley", "tags": []}),
+        ("anna paris 2019", {"text": "anna paris", "date_to": D(2019, 12, 31)}),
+        ("", {"text": "", "tags": [], "date_from": None}),
+        ("2019-02-30", {"text": "2019-02-30", "date_from": None}),
+    ],
+)
+def test_query_parse(text, expected):
+    parsed = query_parse(text=text, owner=User(), tags=TAGS, today=TODAY)
+    for name, value in expected.items():
+        assert getattr(parsed, name) == value, name
+
+
+def test_last_summer_in_july_is_the_summer_before():
+    parsed = query_parse(text="last summer", owner=User(), tags=[], today=D(2024, 7, 2))
+    assert (parsed.date_from, parsed.date_to) == (D(2023, 6, 1), D(2023, 8, 31))
