@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from api.views.duplicates import DuplicateViewSet
 from api.views.jobs import JobViewSet
 from api.views.photos import PhotoViewSet
 from api.views.search import SearchViewSet
@@ -15,6 +16,7 @@ router.register("photos", PhotoViewSet, basename="photo")
 router.register("search", SearchViewSet, basename="search")
 router.register("things", ThingViewSet, basename="thing")
 router.register("timeline", TimelineViewSet, basename="timeline")
+router.register("duplicates", DuplicateViewSet, basename="duplicate")
 router.register("jobs", JobViewSet, basename="job")
 router.register("users", UserViewSet, basename="user")
 

@@ -222,6 +222,8 @@ THUMBNAIL_ACCEL_REDIRECT = os.environ.get("OWNPHOTOS_THUMBNAIL_ACCEL_REDIRECT", 
 SIMILAR_PHASH_MAX_DISTANCE = int(os.environ.get("OWNPHOTOS_SIMILAR_PHASH_MAX_DISTANCE", "12"))
 DUPLICATE_PHASH_MAX_DISTANCE = int(os.environ.get("OWNPHOTOS_DUPLICATE_PHASH_MAX_DISTANCE", "6"))
 SIMILAR_LIMIT = 100
+# Two near duplicates with CLIP embeddings must also be at least this similar by CLIP.
+DUPLICATE_CLIP_MIN = float(os.environ.get("OWNPHOTOS_DUPLICATE_CLIP_MIN", "0.9"))
 # Nearest-embedding search: "auto" (pgvector when the database has it, else exact in process),
 # "pgvector" or "exact"; HNSW_EF_SEARCH trades pgvector's speed for recall.
 VECTOR_BACKEND = os.environ.get("OWNPHOTOS_VECTOR_BACKEND", "auto")
