@@ -1,9 +1,11 @@
 """Perceptual hashes: computed with the thumbnails, stable under re-encoding, backfilled once."""
 
 import io
+import json
 import shutil
 
 import pytest
+from django.core.management import call_command
 from PIL import Image
 
 from api.ingest.phash import FLAT, phash_backfill, phash_of_image
@@ -63,3 +65,17 @@ def test_backfill_hashes_photos_made_before_hashing_and_is_a_no_op_after(falcon)
 def test_backfill_skips_photos_without_a_thumbnail(user):
     PhotoFactory(owner=user)
     assert phash_backfill() == 0
+
+
+@pytest.mark.django_db
+def test_enrich_command_backfills_hashes_and_reports_counts(falcon, settings, tmp_path):
+    settings.MODELS_DIR = tmp_path / "no-models"
+    photo = file_extract(file=falcon)
+    Photo.objects.filter(pk=photo.pk).update(phash=None, mean_color=None)
+    Photo.objects.filter(pk=photo.pk).update(steps={"thumbnails": {"state": "done"}})
+    out = io.StringIO()
+    call_command("enrich", "--user", "alice", stdout=out)
+    assert json.loads(out.getvalue()) == {"phash": 1, "scenes": 0, "clip": 0}
+    photo.refresh_from_db()
+    assert photo.phash is not None
+    assert photo.steps["clip"]["state"] == "skipped"
