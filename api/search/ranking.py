@@ -56,6 +56,7 @@ def photos_search(*, owner: User, photos: QuerySet[Photo], text: str) -> SearchR
         query = clip.clip_embed_text(parsed.text)
         tags.update(_synonyms(query, vocabulary, exclude=set(tags)))
         for pk, cosine in vector_search(
+            owner_id=owner.pk,
             photos=photos,
             vector=query,
             model_name=clip.NAME,

@@ -26,7 +26,7 @@ from api.ingest.phash import (
 from api.ingest.sniffing import sniff_path
 from api.ingest.thumbnails import thumbnail_render
 from api.ml import clip
-from api.models import Embedding, Photo
+from api.models import Embedding, Photo, User
 from api.search.backends import vector_search
 
 logger = logging.getLogger(__name__)
@@ -112,10 +112,11 @@ def _aspect(width: int | None, height: int | None) -> float | None:
 
 
 def _semantic(
-    ranked: Ranked, *, photos: QuerySet[Photo], vector, exclude: int | None = None
+    ranked: Ranked, *, owner_id: int, photos: QuerySet[Photo], vector, exclude: int | None = None
 ) -> Ranked:
     """Append CLIP neighbours after the near duplicates, scored below them (0.8 x cosine)."""
     hits = vector_search(
+        owner_id=owner_id,
         photos=photos,
         vector=vector,
         model_name=clip.NAME,
@@ -152,11 +153,13 @@ def similar_to_photo(*, photos: QuerySet[Photo], photo: Photo) -> Ranked:
     if embedding is None:
         ranked.warnings.append("This photo has no CLIP embedding yet: only near duplicates.")
         return ranked
-    return _semantic(ranked, photos=photos, vector=embedding.array, exclude=photo.pk)
+    return _semantic(
+        ranked, owner_id=photo.owner_id, photos=photos, vector=embedding.array, exclude=photo.pk
+    )
 
 
-def similar_to_image(*, photos: QuerySet[Photo], image: Image.Image) -> Ranked:
-    """Photos of `photos` that look like `image` (already rendered by query_image_render)."""
+def similar_to_image(*, owner: User, photos: QuerySet[Photo], image: Image.Image) -> Ranked:
+    """Photos of `photos` (`owner`'s) that look like `image` (rendered by query_image_render)."""
     ranked = phash_rank(
         photos=photos,
         phash=phash_of_image(image),
@@ -166,4 +169,5 @@ def similar_to_image(*, photos: QuerySet[Photo], image: Image.Image) -> Ranked:
     if not clip.clip_installed():
         ranked.warnings.append(SEMANTIC_OFF)
         return ranked
-    return _semantic(ranked, photos=photos, vector=clip.clip_embed_images([image])[0])
+    vector = clip.clip_embed_images([image])[0]
+    return _semantic(ranked, owner_id=owner.pk, photos=photos, vector=vector)

