@@ -36,13 +36,16 @@ def _matrix(using: str, owner_id: int, model_name: str, model_version: str) -> _
     )
     with _lock:
         matrix = _cache.get(key) or _Matrix()
-        # >=: rows written in the same instant as the last one seen are read again, not lost.
+        if time.monotonic() - matrix.loaded_at > FULL_REFRESH_SECONDS:
+            matrix = _Matrix()
         changed = (
-            embeddings if matrix.stamp is None else embeddings.filter(created_at__gte=matrix.stamp)
+            embeddings if matrix.stamp is None else embeddings.filter(created_at__gt=matrix.stamp)
         )
         rows = list(changed.values_list("photo_id", "vector", "created_at"))
         if rows:
+            loaded_at = matrix.loaded_at or time.monotonic()
             matrix = _merge(matrix, rows)
+            matrix.loaded_at = loaded_at
         if embeddings.count() != len(matrix.ids):
             # Rows were deleted: start again from the table.
             everything = list(embeddings.values_list("photo_id", "vector", "created_at"))
