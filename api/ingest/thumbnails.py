@@ -104,15 +104,22 @@ def _decode(image: Image.Image, longest: int) -> tuple[Image.Image, bool]:
 
 
 def _fit(image: Image.Image, longest: int) -> Image.Image:
-    """Downscale so the long side is at most `longest` (never upscale), with Lanczos after a
-    cheap box reduction (reducing_gap), which is indistinguishable and several times faster."""
+    """Downscale so the long side is at most `longest` (never upscale).
+
+    After JPEG draft scaling the big thumbnail is less than 2x smaller than what was decoded,
+    where bicubic matches Lanczos by eye at 70% of its cost (measured: 29 vs 41 ms for
+    2000x1500 -> 1440x1080). Larger reductions use Lanczos after a box reduction
+    (reducing_gap=2), 2.5x faster than plain Lanczos for the small thumbnail.
+    """
     scale = longest / max(image.size)
     if scale >= 1:
         return image
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     if image.mode not in ("RGB", "RGBA", "L", "LA"):
         image = _rgb(image)
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if scale > 0.5:
+        return image.resize(size, Image.Resampling.BICUBIC)
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
 
 
 def _rgb(image: Image.Image) -> Image.Image:
