@@ -34,9 +34,10 @@ def tree_state(root: Path) -> set:
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def scanned_corpus(django_db_setup, django_db_blocker, tmp_path_factory) -> Scanned:
-    """The whole corpus, copied and scanned once for the session (committed, then deleted)."""
+    """The whole corpus, copied and scanned once for tests/ingest/ (committed, and deleted
+    when the package's tests are done, so no other test sees it)."""
     root = tmp_path_factory.mktemp("corpus") / "library"
     shutil.copytree(
         SHARED_PHOTOS, root, ignore=shutil.ignore_patterns("manifest.json", "MANIFEST.md")

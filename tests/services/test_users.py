@@ -70,7 +70,7 @@ def test_library_add_keeps_paths_under_the_library_roots(user, tmp_path, setting
     for path in (outside, allowed / "escape", allowed / ".." / "outside"):
         with pytest.raises(PathOutsideLibrary):
             library_add(user=user, path=path)
-    assert Library.objects.count() == 1
+    assert Library.objects.for_user(user).count() == 1
 
 
 def test_library_add_rejects_a_folder_holding_the_data_folder(user, settings):
