@@ -64,6 +64,12 @@ def library_scan(
     work: list[tuple[str, os.stat_result, bool, Library | None]] = []
     last_beat = time.monotonic()
     for root, library in _roots(user, path):
+        if not root.is_dir():
+            # An unmounted disk is not a deleted library: mark nothing missing, say why.
+            logger.warning("library folder %s is not reachable; skipped", root)
+            if job is not None:
+                job_advance(job=job, done=0, path=str(root), error="folder not reachable")
+            continue
         known = {
             row[1]: row
             for row in File.objects.for_user(user)

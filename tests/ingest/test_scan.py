@@ -265,3 +265,16 @@ def test_full_scan_rereads_every_file(small_user, small_library):
     counts = library_scan(user=small_user, full=True)
 
     assert counts["changed"] + counts["failed"] == 20
+
+
+def test_unreachable_library_folder_marks_nothing_missing(small_user, small_library):
+    library_scan(user=small_user)
+    small_library.rename(small_library.with_name("unmounted"))
+    job = job_create(owner=small_user, kind=Job.Kind.SCAN)
+
+    counts = library_scan(user=small_user, job=job)
+
+    job.refresh_from_db()
+    assert counts == {"new": 0, "changed": 0, "unchanged": 0, "missing": 0, "failed": 0}
+    assert not File.objects.for_user(small_user).filter(missing=True).exists()
+    assert job.errors == [{"path": str(small_library), "error": "folder not reachable"}]
