@@ -70,11 +70,14 @@ def library_scan(
             if job is not None:
                 job_advance(job=job, done=0, path=str(root), error="folder not reachable")
             continue
+        prefix = f"{root}{os.sep}"
+        # LIKE is case-insensitive on SQLite: the exact prefix is checked again here.
         known = {
             row[1]: row
             for row in File.objects.for_user(user)
-            .filter(path__startswith=f"{root}{os.sep}")
+            .filter(path__startswith=prefix)
             .values_list("id", "path", "size", "mtime_ns", "missing")
+            if row[1].startswith(prefix)
         }
         seen: set[str] = set()
         back: list[int] = []

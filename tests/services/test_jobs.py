@@ -92,3 +92,15 @@ def test_job_retry_queues_a_new_job_with_the_same_parameters(
     assert retry.pk != failed.pk
     assert (retry.kind, retry.params, retry.state) == ("scan", {"path": "/x"}, "queued")
     assert len(callbacks) == 1  # the task is sent once the transaction commits
+
+
+def test_job_keeps_at_most_max_errors(user, monkeypatch):
+    monkeypatch.setattr("api.services.jobs.MAX_ERRORS", 2)
+    job = job_start(job=job_create(owner=user, kind=Job.Kind.SCAN), total=3)
+
+    for name in ("a", "b", "c"):
+        job_advance(job=job, path=name, error="broken")
+
+    job.refresh_from_db()
+    assert job.done == 3
+    assert [error["path"] for error in job.errors] == ["a", "b"]
