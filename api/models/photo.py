@@ -95,6 +95,12 @@ class Photo(models.Model):
                 name="photo_library_day",
                 condition=Q(hidden=False, in_trash=False),
             ),
+            # Favourites, a first-class view: its page and its count without reading the table.
+            models.Index(
+                fields=["owner", "-taken_at", "-id"],
+                name="photo_library_favorite",
+                condition=Q(favorite=True, hidden=False, in_trash=False),
+            ),
         ]
 
     def __str__(self) -> str:
