@@ -19,7 +19,7 @@ class TimelineViewSet(OwnedViewSet):
     """Days with photos, and one day's photos; hidden and trashed photos are left out."""
 
     queryset = Photo.objects.all()
-    pagination_class = PhotoCursorPagination
+    pagination_class = None
     filter_backends = []
     serializer_class = PhotoListSerializer
 
@@ -37,7 +37,11 @@ class TimelineViewSet(OwnedViewSet):
         parameters=[OpenApiParameter("date", str, OpenApiParameter.PATH, description="YYYY-MM-DD")],
         responses=PhotoListSerializer(many=True),
     )
-    @action(detail=False, url_path=r"(?P<date>\d{4}-\d{2}-\d{2})")
+    @action(
+        detail=False,
+        url_path=r"(?P<date>\d{4}-\d{2}-\d{2})",
+        pagination_class=PhotoCursorPagination,
+    )
     def day(self, request: Request, date: str) -> Response:
         try:
             day = dt.date.fromisoformat(date)
