@@ -27,13 +27,13 @@ _FORMATS = {
     "big": ("JPEG", ".jpg", "image/jpeg", {"quality": 85}),
 }
 _TRANSPOSE = {
-    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
-    3: (Image.Transpose.ROTATE_180,),
-    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
-    5: (Image.Transpose.TRANSPOSE,),
-    6: (Image.Transpose.ROTATE_270,),
-    7: (Image.Transpose.TRANSVERSE,),
-    8: (Image.Transpose.ROTATE_90,),
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
 }
 
 
@@ -65,14 +65,17 @@ def thumbnails_make(*, photo: Photo, media: Media) -> bool:
         raise UnreadableFile(media.error or "no image data")
     longest = settings.THUMBNAIL_SIZES["big"]
     image, partial = _decode(media.image, longest)
-    big = _fit(image, longest)
-    if media.apply_orientation and media.orientation in _TRANSPOSE:
-        for method in _TRANSPOSE[media.orientation]:
-            big = big.transpose(method)
-    big = _rgb(big)
-    small = _fit(big, settings.THUMBNAIL_SIZES["small"])
-    _write(big, thumbnail_path(photo=photo, size="big"), "big")
-    _write(small, thumbnail_path(photo=photo, size="small"), "small")
+    try:
+        big = _fit(image, longest)
+        if media.apply_orientation and media.orientation in _TRANSPOSE:
+            big = big.transpose(_TRANSPOSE[media.orientation])
+        big = _rgb(big)
+        small = _fit(big, settings.THUMBNAIL_SIZES["small"])
+        _write(big, thumbnail_path(photo=photo, size="big"), "big")
+        _write(small, thumbnail_path(photo=photo, size="small"), "small")
+    finally:
+        if image is not media.image:
+            image.close()  # the re-opened truncated file
     return partial
 
 
