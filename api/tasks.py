@@ -86,7 +86,7 @@ def file_process(file_id: int, job_id: int | None = None) -> None:
         error = exc.detail
         file_failure_record(owner=file.owner, path=file.path, reason=error)
     else:
-        enrich.enrichment_enqueue(owner=file.owner, job=job)
+        enrich.enrichment_enqueue(owner=file.owner)
     if job is not None:
         job_advance(job=job, path=file.path, error=error)
         job_finish(job=job, result={"failed": int(bool(error))})

@@ -111,7 +111,7 @@ def library_scan(
             job_advance(job=job, path=file_path, error=error)
         if progress is not None:
             progress(done, len(work))
-    enrichment_enqueue(owner=user, job=job)
+    enrichment_enqueue(owner=user)
     logger.info("scan of %s for %s: %s", path or "all libraries", user, counts)
     return counts
 

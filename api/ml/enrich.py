@@ -18,9 +18,8 @@ from api.ingest import thumbnails
 from api.ingest.thumbnails import DECODE_ERRORS
 from api.ml import clip, scenes
 from api.ml.registry import REGISTRY
-from api.models import Embedding, Job, Photo, PhotoTag, User
+from api.models import Embedding, Photo, PhotoTag, User
 from api.search.backends import embedding_saved
-from api.services.jobs import job_advance
 
 logger = logging.getLogger(__name__)
 
@@ -149,11 +148,11 @@ def _stale(steps: dict, step: str, version: str) -> bool:
     return not (entry.get("state") == "done" and entry.get("version") == version)
 
 
-def enrichment_enqueue(*, owner: User, job: Job | None = None) -> dict[str, int]:
+def enrichment_enqueue(*, owner: User) -> dict[str, int]:
     """Queue the model steps for every stale photo of `owner`, in batches, after commit.
 
-    A step whose model is missing is recorded as skipped (on the photos and in `job`) instead.
-    Returns how many photos each step queued.
+    A step whose model is missing is recorded as skipped on the photos instead (a job's
+    `errors` and `result` stay about files). Returns how many photos each step queued.
     """
     from api import tasks
 
@@ -164,10 +163,6 @@ def enrichment_enqueue(*, owner: User, job: Job | None = None) -> dict[str, int]
         queued[name] = 0
         if not step.installed():
             _skip(step, stale)
-            if job is not None:
-                job_advance(
-                    job=job, done=0, path=name, error=REGISTRY[step.model].missing_message()
-                )
             continue
         size = settings.CLIP_BATCH
         for start in range(0, len(stale), size):

@@ -16,6 +16,10 @@ class RankedPhotoSerializer(PhotoListSerializer):
     def get_score(self, photo: Photo) -> float:
         return self.context["scores"][photo.pk]
 
+    def to_representation(self, photo: Photo) -> dict:
+        # The grid row is built by hand (see PhotoListSerializer); the score goes on top.
+        return {**super().to_representation(photo), "score": self.get_score(photo)}
+
 
 class RankedPhotosSerializer(serializers.Serializer):
     """A ranked answer: best first; `warnings` says what was left out (a missing model)."""

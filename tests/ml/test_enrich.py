@@ -9,9 +9,8 @@ from django.conf import settings
 
 from api.ingest.scan import library_scan
 from api.ml import enrich
-from api.models import Embedding, Job, Photo, PhotoTag
+from api.models import Embedding, Photo, PhotoTag
 from tests.conftest import SHARED_PHOTOS, worker_running
-from tests.factories import JobFactory
 
 WAIT_SECONDS = 120
 NAMES = [
@@ -48,14 +47,12 @@ def test_a_scan_without_models_marks_both_steps_skipped_with_the_command(photos)
 
 
 @pytest.mark.django_db
-def test_a_missing_model_is_reported_in_the_job(photos, user):
-    job = JobFactory(owner=user, kind=Job.Kind.SCAN)
+def test_enqueue_with_models_missing_queues_nothing_and_marks_photos_skipped(photos, user):
     Photo.objects.filter(pk__in=_ids(photos)).update(steps={"thumbnails": {"state": "done"}})
-    assert enrich.enrichment_enqueue(owner=user, job=job) == {"scenes": 0, "clip": 0}
-    job.refresh_from_db()
-    errors = {entry["path"]: entry["error"] for entry in job.errors}
-    assert errors["scenes"].startswith("skipped: model not installed")
-    assert errors["clip"] == "skipped: model not installed (manage.py download_models clip)"
+    assert enrich.enrichment_enqueue(owner=user) == {"scenes": 0, "clip": 0}
+    for photo in Photo.objects.filter(pk__in=_ids(photos)):
+        assert photo.steps["scenes"]["error"].startswith("skipped: model not installed")
+        assert photo.steps["clip"]["state"] == "skipped"
 
 
 @pytest.mark.django_db

@@ -29,6 +29,7 @@ def test_photo_list_reads_only_the_grid_columns(user):
 def test_photo_detail_fetches_files_in_one_more_query(user, django_assert_num_queries):
     photo = PhotoFactory(owner=user)
     FileFactory.create_batch(3, photo=photo)
-    with django_assert_num_queries(2):
+    # The photo, its files, its tags.
+    with django_assert_num_queries(3):
         found = photo_detail(photos=Photo.objects.for_user(user)).get(pk=photo.pk)
         assert len([file.path for file in found.files.all()]) == 3
