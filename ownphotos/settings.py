@@ -240,6 +240,8 @@ VECTOR_BACKEND = os.environ.get("OWNPHOTOS_VECTOR_BACKEND", "auto")
 SEARCH_MAX_RESULTS = 1000
 SEARCH_SYNONYM_SIMILARITY = float(os.environ.get("OWNPHOTOS_SEARCH_SYNONYM_SIMILARITY", "0.85"))
 HNSW_EF_SEARCH = int(os.environ.get("OWNPHOTOS_HNSW_EF_SEARCH", "100"))
+# pgvector ranks filtered sets of at most this many photos exactly instead of by the index.
+VECTOR_EXACT_BELOW = int(os.environ.get("OWNPHOTOS_VECTOR_EXACT_BELOW", "20000"))
 
 # Model weights: `manage.py download_models` fetches from the registry's official URLs, or
 # from this mirror (files under NAME/FILENAME) when set.

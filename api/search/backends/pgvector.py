@@ -1,6 +1,8 @@
 """Nearest embeddings with pgvector: an HNSW (cosine) index per vector size, searched in the
 same statement as the photo filters, ordered by distance only so the index drives the scan.
 With pgvector >= 0.8 an iterative index scan keeps going until enough rows pass the filters.
+When the filters leave at most settings.VECTOR_EXACT_BELOW photos, those are ranked exactly
+in the same statement instead (the index is not used then).
 """
 
 import logging
@@ -50,14 +52,9 @@ def index_ensure(*, dim: int, using: str = "default") -> None:
     models of different sizes live in one column). Made once, when the first such vector is
     stored; the deferred foreign-key checks of the current transaction run first, since
     PostgreSQL cannot index a table with pending trigger events."""
-    connection = connections[using]
-    known = connection.__dict__.setdefault("_ownphotos_indexes", set())
-    if dim in known:
-        return
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [f"embedding_hnsw_{dim:d}"])
         if cursor.fetchone() is not None:
-            known.add(dim)
             return
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
@@ -90,8 +87,12 @@ def search(
     dim = len(vector)
     query = Vector(np.asarray(vector, dtype=np.float32)).to_text()
     subquery, params = photos.order_by().values("pk").query.sql_with_params()
+    # A selective filter leaves few rows: ranking them all is exact and cheap, where the graph
+    # walk would have to skip most of what it visits (and its far neighbours are approximate).
+    few = photos.count() <= settings.VECTOR_EXACT_BELOW
+    distance = "e.vec <=> %s::vector" if few else f"e.vec::vector({dim:d}) <=> %s::vector({dim:d})"
     sql = (
-        f"SELECT e.photo_id, e.vec::vector({dim:d}) <=> %s::vector({dim:d}) AS distance "
+        f"SELECT e.photo_id, {distance} AS distance "
         "FROM api_embedding e "
         f"WHERE e.dim = {dim:d} AND e.model_name = %s AND e.model_version = %s "
         f"AND e.photo_id IN ({subquery}) "
