@@ -3,7 +3,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from api.views.places import PlaceViewSet
+
 router = DefaultRouter()
+router.register("places", PlaceViewSet, basename="place")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token"),

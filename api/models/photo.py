@@ -14,6 +14,14 @@ class PhotoQuerySet(models.QuerySet):
         """What the timeline and search show: neither hidden nor trashed."""
         return self.filter(hidden=False, in_trash=False)
 
+    def at_place(self, name: str) -> "PhotoQuerySet":
+        """Photos whose place, or an ancestor of it, is called `name` (any case)."""
+        return self.filter(
+            Q(place__name__iexact=name)
+            | Q(place__parent__name__iexact=name)
+            | Q(place__parent__parent__name__iexact=name)
+        )
+
 
 class DateSource(models.TextChoices):
     EXIF_ORIGINAL = "exif_original", "EXIF DateTimeOriginal"
@@ -57,6 +65,15 @@ class Photo(models.Model):
     gps_lat = models.FloatField(null=True, blank=True)
     gps_lon = models.FloatField(null=True, blank=True)
     gps_alt = models.FloatField(null=True, blank=True, help_text="metres")
+    # The most precise place known for gps_lat/gps_lon (see api/ml/geocode.py).
+    place = models.ForeignKey(
+        "api.Place", null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
+    )
+    geocode_distance = models.FloatField(
+        null=True, blank=True, help_text="km from the photo to the named populated place"
+    )
+    geocode_provider = models.CharField(max_length=32, blank=True)
+    geocode_version = models.CharField(max_length=32, blank=True)
 
     is_video = models.BooleanField(default=False)
     duration = models.FloatField(null=True, blank=True, help_text="seconds")
@@ -90,6 +107,8 @@ class Photo(models.Model):
             models.Index(fields=["owner", "-taken_at", "-id"], name="photo_owner_taken"),
             # The timeline: one GROUP BY over the day.
             models.Index(fields=["owner", "taken_date"], name="photo_owner_day"),
+            # Map clusters: a bounding-box range scan per owner.
+            models.Index(fields=["owner", "gps_lat", "gps_lon"], name="photo_owner_gps"),
         ]
 
     def __str__(self) -> str:

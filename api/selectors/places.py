@@ -1,0 +1,92 @@
+"""Reads for the places pages: counts per place and map clusters, each one query."""
+
+from collections import Counter
+
+from django.db.models import Avg, Count, F, Min, Q
+from django.db.models.functions import Floor
+
+from api.models import Photo, Place, User
+
+# Clusters per map tile side: at 256 px tiles a cluster stands for about 64 x 64 px.
+CELLS_PER_TILE = 4
+MAX_ZOOM = 22
+
+_KEYS = {Place.Level.COUNTRY: "country", Place.Level.REGION: "state", Place.Level.CITY: "city"}
+
+
+def place_counts(*, user: User) -> list[dict]:
+    """`[{"country", "state", "city", "count"}]` of the user's library, one row per place.
+
+    A photo counts for its own place and every ancestor, so a country's row is the number of
+    the user's photos anywhere in it. Sorted country, state, city, ancestors first.
+    """
+    rows = (
+        Photo.objects.for_user(user)
+        .in_library()
+        .filter(place__isnull=False)
+        .values(
+            "place__level",
+            "place__name",
+            "place__parent__level",
+            "place__parent__name",
+            "place__parent__parent__name",
+        )
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    counts: Counter[tuple[str | None, str | None, str | None]] = Counter()
+    for row in rows:
+        path: dict[str, str | None] = {"country": None, "state": None, "city": None}
+        path[_KEYS[row["place__level"]]] = row["place__name"]
+        if row["place__parent__name"] is not None:
+            path[_KEYS[row["place__parent__level"]]] = row["place__parent__name"]
+        if row["place__parent__parent__name"] is not None:
+            path["country"] = row["place__parent__parent__name"]
+        country, state, city = path["country"], path["state"], path["city"]
+        counts[(country, None, None)] += row["count"]
+        if state is not None:
+            counts[(country, state, None)] += row["count"]
+        if city is not None:
+            counts[(country, state, city)] += row["count"]
+    ordered = sorted(counts.items(), key=lambda kv: tuple((v is not None, v or "") for v in kv[0]))
+    return [
+        {"country": country, "state": state, "city": city, "count": count}
+        for (country, state, city), count in ordered
+    ]
+
+
+def map_cells(zoom: int) -> float:
+    """Grid cell side in degrees at a web-map zoom level (a tile spans 360 / 2**zoom)."""
+    return 360.0 / (2**zoom) / CELLS_PER_TILE
+
+
+def map_clusters(
+    *, user: User, west: float, south: float, east: float, north: float, zoom: int
+) -> list[dict]:
+    """Grid clusters of the user's geotagged photos inside a bounding box, grouped in SQL.
+
+    Each `{"lat", "lon", "count", "photo"}`: the mean position, the number of photos and the
+    lowest photo id in its cell. `west > east` is a box across the antimeridian. Photos at
+    exactly (0, 0), the "no fix" value, are left out.
+    """
+    cell = map_cells(zoom)
+    qs = (
+        Photo.objects.for_user(user)
+        .in_library()
+        .filter(gps_lat__gte=south, gps_lat__lte=north)
+        .exclude(gps_lat=0, gps_lon=0)
+    )
+    if west <= east:
+        qs = qs.filter(gps_lon__gte=west, gps_lon__lte=east)
+    else:
+        qs = qs.filter(Q(gps_lon__gte=west) | Q(gps_lon__lte=east))
+    rows = (
+        qs.annotate(cell_row=Floor(F("gps_lat") / cell), cell_col=Floor(F("gps_lon") / cell))
+        .values("cell_row", "cell_col")
+        .annotate(count=Count("id"), lat=Avg("gps_lat"), lon=Avg("gps_lon"), photo=Min("id"))
+        .order_by("-count", "photo")
+    )
+    return [
+        {"lat": row["lat"], "lon": row["lon"], "count": row["count"], "photo": row["photo"]}
+        for row in rows
+    ]
