@@ -1,6 +1,6 @@
 import factory
 
-from api.models import User
+from api.models import Photo, User
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -10,3 +10,11 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password("correct horse battery staple")
+
+
+class PhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Photo
+
+    owner = factory.SubFactory(UserFactory)
+    content_hash = factory.Sequence(lambda n: f"{n:064x}")
