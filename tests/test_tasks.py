@@ -1,118 +1,136 @@
-"""Celery tasks run by a real worker process over the real broker (Redis)."""
+"""The Celery path for real: a worker process, a broker (Redis, then the embedded one)."""
 
-import os
-import subprocess
-import sys
+import datetime as dt
+import shutil
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.conf import settings
+from django.utils import timezone
 
-from api.models import Photo
-from api.tasks import photo_geocode
-from ownphotos.celery import app
+from api import tasks
+from api.models import Job, Photo
+from api.services.jobs import job_create, job_enqueue
+from api.services.users import user_create_or_update
+from ownphotos.celery import app as celery_app
+from tests.conftest import SHARED_PHOTOS, broker_connection, worker_running
 from tests.factories import PhotoFactory
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+JOB_SECONDS = 90
 
 
-def _database_url() -> str:
-    """The URL of the test database this process uses, for the worker to open the same one."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+def _small_library(tmp_path: Path) -> Path:
+    folder = tmp_path / "photos"
+    shutil.copytree(SHARED_PHOTOS / "gps", folder)
+    shutil.copy(SHARED_PHOTOS / "broken" / "text_file_named.jpg", folder)
+    return folder
 
 
-def _wait_for(predicate, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
+def _job_wait(job: Job) -> Job:
+    deadline = time.monotonic() + JOB_SECONDS
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.state in (Job.State.DONE, Job.State.FAILED):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job still {job.state} after {JOB_SECONDS} s")
+
+
+def test_scan_job_runs_queued_to_done_in_a_worker_through_redis(worker_process, tmp_path):
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
+    user = user_create_or_update(username="carol", libraries=[_small_library(tmp_path)])
+    job = job_enqueue(job=job_create(owner=user, kind=Job.Kind.SCAN))
+    assert Job.objects.get(pk=job.pk).state == Job.State.QUEUED
+
+    job = _job_wait(job)
+
+    assert job.state == Job.State.DONE, job.reason
+    assert job.result == {"new": 9, "changed": 0, "unchanged": 0, "missing": 0, "failed": 1}
+    assert (job.done, job.total) == (10, 10)
+    assert [error["path"].rsplit("/", 1)[1] for error in job.errors] == ["text_file_named.jpg"]
+    assert Photo.objects.for_user(user).count() == 9
+
+
+def test_worker_consumes_every_pipeline_queue(worker_process, user):
+    """A task sent to the last queue (geocode) is run: the worker listens beyond `ingest`."""
+    stale = Job.objects.create(
+        owner=user,
+        kind=Job.Kind.SCAN,
+        state=Job.State.RUNNING,
+        heartbeat_at=timezone.now() - dt.timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT + 5),
+    )
+    tasks.jobs_fail_stale.apply_async(queue=settings.PIPELINE_QUEUES[-1])
+
+    assert _job_wait(stale).state == Job.State.FAILED
+
+
+def test_scan_job_runs_in_a_worker_through_the_embedded_filesystem_broker(
+    transactional_db, tmp_path
+):
+    user = user_create_or_update(username="dave", libraries=[_small_library(tmp_path)])
+    broker = "filesystem://"
+    with worker_running(broker, tmp_path / "worker.log"):
+        job = job_create(owner=user, kind=Job.Kind.SCAN)
+        with broker_connection(broker) as connection:
+            tasks.job_scan.apply_async((job.pk,), connection=connection)
+        job = _job_wait(job)
+
+    assert job.state == Job.State.DONE, job.reason
+    assert job.result["new"] == 9
+
+
+def _photo_step(photo: Photo, state: str) -> Photo | None:
+    fresh = Photo.objects.select_related("place").get(pk=photo.pk)
+    return fresh if fresh.steps.get("geocode", {}).get("state") == state else None
+
+
+def _wait_for(predicate, seconds: float = JOB_SECONDS):
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if value := predicate():
             return value
         time.sleep(0.2)
-    raise AssertionError("condition not reached in time")
+    raise AssertionError(f"condition not reached in {seconds} s")
 
 
-@pytest.fixture
-def geocode_worker(nominatim):
-    """A worker consuming only the geocode queue, configured for the loopback provider."""
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_declare("geocode", durable=True, auto_delete=False)
-        conn.default_channel.queue_purge("geocode")
+def test_geocode_task_retries_a_timed_out_provider_later_keeping_the_offline_place(
+    transactional_db, user, nominatim, tmp_path
+):
+    nominatim.mode = "slow"
     env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
         "OWNPHOTOS_GEOCODER": "nominatim",
         "OWNPHOTOS_GEOCODER_URL": nominatim.url,
         "OWNPHOTOS_GEOCODER_TIMEOUT": "0.5",
         "OWNPHOTOS_GEOCODER_MIN_DELAY": "0",
         "OWNPHOTOS_GEOCODER_RETRY_BACKOFF": "1",
     }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "ownphotos",
-            "worker",
-            "-Q",
-            "geocode",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"geocode-test-{uuid.uuid4().hex[:8]}@%h",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    yield nominatim
-    worker.terminate()
-    worker.wait(timeout=30)
-
-
-@pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
-def test_geocode_task_retries_a_timed_out_provider_later_keeping_the_offline_place(
-    user, geocode_worker
-):
-    geocode_worker.mode = "slow"
     photo = PhotoFactory(owner=user, gps_lat=43.467448, gps_lon=11.885127)
+    with worker_running(settings.CELERY_BROKER_URL, tmp_path / "worker.log", env=env):
+        tasks.photo_geocode.delay(photo.pk)
 
-    photo_geocode.delay(photo.pk)
+        waiting = _wait_for(lambda: _photo_step(photo, "retrying"))
+        assert waiting.place.name == "Arezzo"
+        assert waiting.geocode_provider == "offline"
 
-    def _step(state: str) -> Photo | None:
-        fresh = Photo.objects.select_related("place").get(pk=photo.pk)
-        return fresh if fresh.steps.get("geocode", {}).get("state") == state else None
+        nominatim.recovered.set()
+        done = _wait_for(lambda: _photo_step(photo, "done"))
 
-    waiting = _wait_for(lambda: _step("retrying"))
-    assert waiting.place.name == "Arezzo"
-    assert waiting.geocode_provider == "offline"
-
-    geocode_worker.recovered.set()
-    done = _wait_for(lambda: _step("done"))
     assert done.place.name == "Arezzo"
     assert done.geocode_provider == "nominatim"
-    # At least the failed attempt and the successful retry reached the provider.
-    assert len(geocode_worker.requests) >= 2
+    # The failed attempt and, after the back-off, the successful retry reached the provider.
+    assert len(nominatim.requests) >= 2
 
 
-@pytest.mark.django_db
 def test_geocode_task_is_routed_to_the_geocode_queue():
-    route = app.amqp.router.route({}, photo_geocode.name)
+    route = celery_app.amqp.router.route({}, tasks.photo_geocode.name)
     assert route["queue"].name == "geocode"
 
 
-@pytest.mark.django_db
 def test_geocode_task_for_a_deleted_photo_does_nothing(user):
     photo = PhotoFactory(owner=user, gps_lat=43.467448, gps_lon=11.885127)
     photo_id = photo.pk
     photo.delete()
-    photo_geocode.run(photo_id)
+    tasks.photo_geocode.run(photo_id)
     assert not Photo.objects.filter(pk=photo_id).exists()
