@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='photo',
-            index=models.Index(fields=['owner', 'gps_lat', 'gps_lon'], name='photo_owner_gps'),
+            index=models.Index(fields=['owner', 'gps_lat', 'gps_lon', 'hidden', 'in_trash', 'id'], name='photo_owner_gps'),
         ),
         migrations.AddIndex(
             model_name='place',

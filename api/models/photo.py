@@ -107,8 +107,12 @@ class Photo(models.Model):
             models.Index(fields=["owner", "-taken_at", "-id"], name="photo_owner_taken"),
             # The timeline: one GROUP BY over the day.
             models.Index(fields=["owner", "taken_date"], name="photo_owner_day"),
-            # Map clusters: a bounding-box range scan per owner.
-            models.Index(fields=["owner", "gps_lat", "gps_lon"], name="photo_owner_gps"),
+            # Map clusters: a bounding-box range scan per owner that never reads the table
+            # (covers the library filter and MIN(id) too).
+            models.Index(
+                fields=["owner", "gps_lat", "gps_lon", "hidden", "in_trash", "id"],
+                name="photo_owner_gps",
+            ),
         ]
 
     def __str__(self) -> str:
