@@ -16,6 +16,7 @@ from api.services.users import user_create_or_update
 from ownphotos.celery import app as celery_app
 from tests.conftest import SHARED_PHOTOS, broker_connection, worker_running
 from tests.factories import PhotoFactory
+from tests.ml.test_geocode import EXPECTED
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 JOB_SECONDS = 90
@@ -134,3 +135,26 @@ def test_geocode_task_for_a_deleted_photo_does_nothing(user):
     photo.delete()
     tasks.photo_geocode.run(photo_id)
     assert not Photo.objects.filter(pk=photo_id).exists()
+
+
+def test_scan_job_geocodes_the_geotagged_photos_in_the_worker(worker_process, tmp_path):
+    user = user_create_or_update(username="erin", libraries=[_small_library(tmp_path)])
+    job = _job_wait(job_enqueue(job=job_create(owner=user, kind=Job.Kind.SCAN)))
+    assert job.state == Job.State.DONE, job.reason
+    geotagged = Photo.objects.for_user(user).filter(gps_lat__isnull=False)
+    assert geotagged.count() == 8
+
+    _wait_for(lambda: not geotagged.filter(place=None).exists())
+
+    places = {
+        photo.files.get().path.rsplit("/", 1)[1]: photo.place.path()
+        for photo in geotagged.select_related("place__parent__parent")
+    }
+    expected = {
+        path.rsplit("/", 1)[1]: {"country": e[0], "state": e[2], "city": e[4]}
+        for path, e in EXPECTED.items()
+        if path.startswith("gps/")
+    }
+    assert places == expected
+    # The photo without usable GPS was not sent to the geocoder.
+    assert all("geocode" not in p.steps for p in Photo.objects.for_user(user).filter(gps_lat=None))

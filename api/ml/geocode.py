@@ -262,6 +262,28 @@ def _is_transient(exc: GeocoderServiceError) -> bool:
     )
 
 
+def _geocode_current(photo: Photo) -> bool:
+    step = photo.steps.get("geocode") or {}
+    return (
+        step.get("state") == "done"
+        and step.get("version") == geocode_version(settings.GEOCODER)
+        and step.get("gps") == [photo.gps_lat, photo.gps_lon]
+    )
+
+
+def photo_geocode_enqueue(*, photo: Photo) -> bool:
+    """Queue the geocode task once the transaction commits, if the photo needs it: it has
+    GPS (or a place to clear) that the current provider version has not geocoded yet."""
+    from api import tasks
+
+    if _geocode_current(photo):
+        return False
+    if not gps_is_valid(photo.gps_lat, photo.gps_lon) and photo.place_id is None:
+        return False
+    tasks.photo_geocode.delay_on_commit(photo.pk)
+    return True
+
+
 def photo_geocode(*, photo: Photo) -> Photo:
     """Link the photo to its most precise place, from its GPS position.
 

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.models import Photo
+from api.serializers.places import PlaceSerializer
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
@@ -68,12 +69,6 @@ class PhotoListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PlaceSerializer(serializers.Serializer):
-    country = serializers.CharField(allow_null=True)
-    state = serializers.CharField(allow_null=True)
-    city = serializers.CharField(allow_null=True)
-
-
 class FaceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     box = serializers.ListField(
@@ -130,7 +125,8 @@ class PhotoDetailSerializer(PhotoListSerializer):
 
     @extend_schema_field(PlaceSerializer(allow_null=True))
     def get_place(self, photo: Photo) -> dict | None:
-        return None
+        """`{"country", "state", "city"}` (place and parents joined by the detail selector)."""
+        return photo.place.path() if photo.place_id else None
 
     def get_tags(self, photo: Photo) -> list[str]:
         return []
