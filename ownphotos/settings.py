@@ -132,11 +132,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# The Docker image collects static files at build time, outside the data volume.
+STATIC_ROOT = Path(os.environ.get("OWNPHOTOS_STATIC_ROOT", DATA_DIR / "static")).expanduser()
 # The API docs' assets and the admin's come from installed packages, served without a CDN or
 # a collectstatic step.
 WHITENOISE_USE_FINDERS = True
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # Uploads stream to a temporary file past this size instead of being held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
