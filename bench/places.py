@@ -89,7 +89,7 @@ def _bench_database(n_photos: int, n_queries: int, coords: list[tuple[float, flo
     elapsed = time.perf_counter() - start
     print(f"  inserted {n_photos:,} + {n_photos // 5:,} other user's photos in {elapsed:.1f} s")
 
-    sample = list(Photo.objects.filter(owner=user).order_by("id")[:1000])
+    sample = list(Photo.objects.filter(owner=user).order_by("id")[:300])
     start = time.perf_counter()
     for photo in sample:
         photo_geocode(photo=photo)
@@ -111,9 +111,10 @@ def _bench_database(n_photos: int, n_queries: int, coords: list[tuple[float, flo
             )
         photo.place = places[key]
     Photo.objects.bulk_update(photos, ["place"], batch_size=5000)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    # What autovacuum leaves in steady state: statistics, and a visibility map that lets
+    # PostgreSQL answer from the covering index alone.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
     rng = random.Random(7)
     viewports = []
