@@ -27,6 +27,7 @@ import pycountry
 import reverse_geocoder
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from geopy.exc import (
     GeocoderQuotaExceeded,
     GeocoderServiceError,
@@ -282,6 +283,15 @@ def photo_geocode_enqueue(*, photo: Photo) -> bool:
         return False
     tasks.photo_geocode.delay_on_commit(photo.pk)
     return True
+
+
+def photos_geocode_enqueue_stale(*, photos: QuerySet[Photo]) -> int:
+    """Queue the geocode task for each photo whose place the current provider version did not
+    make (a new provider, new rules or data), or whose GPS changed since. Returns how many."""
+    candidates = photos.filter(Q(gps_lat__isnull=False) | Q(place__isnull=False)).only(
+        "id", "gps_lat", "gps_lon", "place", "steps"
+    )
+    return sum(photo_geocode_enqueue(photo=p) for p in candidates.iterator(chunk_size=2000))
 
 
 def photo_geocode(*, photo: Photo) -> Photo:
