@@ -249,10 +249,15 @@ def provider_locate(lat: float, lon: float, *, provider: str) -> Location | None
     return location
 
 
+@functools.cache
+def _offline_data_version() -> str:
+    return importlib.metadata.version("reverse_geocoder")
+
+
 def geocode_version(provider: str) -> str:
     """What produced a photo's place, so a change of data, rules or provider re-runs it."""
     if provider == OFFLINE:
-        return f"{OFFLINE}-{importlib.metadata.version('reverse_geocoder')}-{RULES_VERSION}"
+        return f"{OFFLINE}-{_offline_data_version()}-{RULES_VERSION}"
     return f"{provider}-{RULES_VERSION}"
 
 
