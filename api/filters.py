@@ -24,6 +24,9 @@ class PhotoFilter(django_filters.FilterSet):
     place = django_filters.CharFilter(
         method="_place", label="A place name at any level (city, region or country), any case"
     )
+    place_id = django_filters.NumberFilter(
+        method="_place_id", label="A place id from /api/places/: photos there or inside it"
+    )
     hidden = django_filters.BooleanFilter(
         label="true: the hidden photos (left out by default)", method="_keep"
     )
@@ -39,6 +42,7 @@ class PhotoFilter(django_filters.FilterSet):
             "favorite",
             "video",
             "place",
+            "place_id",
             "hidden",
             "in_trash",
         ]
@@ -55,6 +59,9 @@ class PhotoFilter(django_filters.FilterSet):
 
     def _place(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.at_place(value.strip())
+
+    def _place_id(self, queryset: QuerySet, name: str, value: float) -> QuerySet:
+        return queryset.in_place(int(value))
 
     def _keep(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         """Applied once in filter_queryset, where the default needs the absent case too."""

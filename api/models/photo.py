@@ -22,6 +22,14 @@ class PhotoQuerySet(models.QuerySet):
             | Q(place__parent__parent__name__iexact=name)
         )
 
+    def in_place(self, place_id: int) -> "PhotoQuerySet":
+        """Photos at that place or anywhere inside it."""
+        return self.filter(
+            Q(place_id=place_id)
+            | Q(place__parent_id=place_id)
+            | Q(place__parent__parent_id=place_id)
+        )
+
 
 class DateSource(models.TextChoices):
     EXIF_ORIGINAL = "exif_original", "EXIF DateTimeOriginal"

@@ -15,44 +15,42 @@ _KEYS = {Place.Level.COUNTRY: "country", Place.Level.REGION: "state", Place.Leve
 
 
 def place_counts(*, user: User) -> list[dict]:
-    """`[{"country", "state", "city", "count"}]` of the user's library, one row per place.
+    """`[{"id", "country", "state", "city", "count"}]` of the user's library, one per place.
 
     A photo counts for its own place and every ancestor, so a country's row is the number of
-    the user's photos anywhere in it. Sorted country, state, city, ancestors first.
+    the user's photos anywhere in it. `id` is the row's own place (for the `place_id` filter
+    of the photo list; names are ambiguous: Georgia). Sorted country, state, city, ancestors
+    first.
     """
+    chain = ("place", "place__parent", "place__parent__parent")
     rows = (
         Photo.objects.for_user(user)
         .in_library()
         .filter(place__isnull=False)
-        .values(
-            "place__level",
-            "place__name",
-            "place__parent__level",
-            "place__parent__name",
-            "place__parent__parent__name",
-        )
+        .values(*(f"{link}{field}" for link in chain for field in ("", "__level", "__name")))
         .annotate(count=Count("id"))
         .order_by()
     )
-    counts: Counter[tuple[str | None, str | None, str | None]] = Counter()
+    counts: Counter[int] = Counter()
+    paths: dict[int, dict[str, str | None]] = {}
     for row in rows:
-        path: dict[str, str | None] = {"country": None, "state": None, "city": None}
-        path[_KEYS[row["place__level"]]] = row["place__name"]
-        if row["place__parent__name"] is not None:
-            path[_KEYS[row["place__parent__level"]]] = row["place__parent__name"]
-        if row["place__parent__parent__name"] is not None:
-            path["country"] = row["place__parent__parent__name"]
-        country, state, city = path["country"], path["state"], path["city"]
-        counts[(country, None, None)] += row["count"]
-        if state is not None:
-            counts[(country, state, None)] += row["count"]
-        if city is not None:
-            counts[(country, state, city)] += row["count"]
-    ordered = sorted(counts.items(), key=lambda kv: tuple((v is not None, v or "") for v in kv[0]))
-    return [
-        {"country": country, "state": state, "city": city, "count": count}
-        for (country, state, city), count in ordered
-    ]
+        # The place and its ancestors, most precise first; each gets the row's photos.
+        links = [link for link in chain if row[link] is not None]
+        names = {_KEYS[row[f"{link}__level"]]: row[f"{link}__name"] for link in links}
+        for depth, link in enumerate(links):
+            counts[row[link]] += row["count"]
+            if row[link] not in paths:
+                # An ancestor's path keeps only the levels at and above it.
+                above = {_KEYS[row[f"{up}__level"]] for up in links[depth:]}
+                paths[row[link]] = {
+                    key: names.get(key) if key in above else None
+                    for key in ("country", "state", "city")
+                }
+    ordered = sorted(
+        paths.items(),
+        key=lambda item: tuple((v is not None, v or "") for v in item[1].values()),
+    )
+    return [{"id": pk, **path, "count": counts[pk]} for pk, path in ordered]
 
 
 def map_cells(zoom: int) -> float:

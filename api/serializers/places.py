@@ -14,7 +14,8 @@ class PlaceSerializer(serializers.Serializer):
 
 
 class PlaceCountSerializer(PlaceSerializer):
-    count = serializers.IntegerField()
+    id = serializers.IntegerField(help_text="this place, for the photo list's place_id filter")
+    count = serializers.IntegerField(help_text="the caller's photos here or anywhere inside")
 
 
 class MapQuerySerializer(serializers.Serializer):

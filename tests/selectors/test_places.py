@@ -3,7 +3,7 @@ import math
 import pytest
 
 from api.ml import geocode
-from api.models import Photo
+from api.models import Photo, Place
 from api.selectors.places import map_cells, map_clusters, place_counts
 from tests.factories import PhotoFactory
 from tests.ml.test_geocode import EXPECTED
@@ -14,6 +14,10 @@ def geocoded(manifest_photos) -> dict:
     for photo in manifest_photos.values():
         geocode.photo_geocode(photo=photo)
     return manifest_photos
+
+
+def _names(rows: list[dict]) -> list[dict]:
+    return [{k: v for k, v in row.items() if k != "id"} for row in rows]
 
 
 def _row(rows: list[dict], country, state=None, city=None) -> int:
@@ -38,6 +42,16 @@ def test_place_counts_count_each_photo_for_its_city_and_every_ancestor(user, geo
 
 
 @pytest.mark.django_db
+def test_place_count_ids_select_the_photos_they_count(user, geocoded):
+    rows = place_counts(user=user)
+    assert len({row["id"] for row in rows}) == len(rows)
+    for row in rows:
+        place = Place.objects.select_related("parent__parent").get(pk=row["id"])
+        assert place.path() == {k: row[k] for k in ("country", "state", "city")}
+        assert Photo.objects.for_user(user).in_place(row["id"]).count() == row["count"]
+
+
+@pytest.mark.django_db
 def test_place_counts_list_ancestors_before_their_children(user, geocoded):
     rows = place_counts(user=user)
     italy = [(r["state"], r["city"]) for r in rows if r["country"] == "Italy"]
@@ -57,7 +71,7 @@ def test_place_counts_leave_out_other_users_hidden_and_trashed_photos(user, othe
     Photo.objects.filter(pk=geocoded["gps/DSCN0012.jpg"].pk).update(in_trash=True)
 
     assert _row(place_counts(user=user), "Italy", "Tuscany", "Arezzo") == 3
-    assert place_counts(user=other_user) == [
+    assert _names(place_counts(user=other_user)) == [
         {"country": "Italy", "state": None, "city": None, "count": 1},
         {"country": "Italy", "state": "Tuscany", "city": None, "count": 1},
         {"country": "Italy", "state": "Tuscany", "city": "Arezzo", "count": 1},
@@ -67,7 +81,7 @@ def test_place_counts_leave_out_other_users_hidden_and_trashed_photos(user, othe
 @pytest.mark.django_db
 def test_photo_at_sea_counts_for_its_region_and_country_only(user):
     geocode.photo_geocode(photo=PhotoFactory(owner=user, gps_lat=40.0, gps_lon=12.5))
-    assert place_counts(user=user) == [
+    assert _names(place_counts(user=user)) == [
         {"country": "Italy", "state": None, "city": None, "count": 1},
         {"country": "Italy", "state": "Latium", "city": None, "count": 1},
     ]

@@ -73,3 +73,14 @@ def test_detail_with_a_place_costs_no_extra_query(geocoded, scanned_api, django_
 def test_photo_list_filters_by_a_place_name_at_any_level(geocoded, scanned_api, place, expected):
     body = scanned_api.get("/api/photos/", {"place": place}).json()
     assert {row["id"] for row in body["results"]} == {_photo_id(geocoded, p) for p in expected}
+
+
+def test_photo_list_filters_by_a_place_id_from_the_places_list(geocoded, scanned_api):
+    rows = scanned_api.get("/api/places/").json()
+    (georgia,) = [r for r in rows if r["state"] == "Georgia" and r["city"] is None]
+    body = scanned_api.get("/api/photos/", {"place_id": georgia["id"]}).json()
+    dng = _photo_id(geocoded, "formats/raw/iPhone12Pro_IMG_1361.dng")
+    assert [row["id"] for row in body["results"]] == [dng]
+    (usa,) = [r for r in rows if r["country"] == "United States" and r["state"] is None]
+    body = scanned_api.get("/api/photos/", {"place_id": usa["id"]}).json()
+    assert len(body["results"]) == usa["count"] == 4
