@@ -22,12 +22,17 @@ class PlaceViewSet(OwnedViewSet):
 
     @extend_schema(responses=PlaceCountSerializer(many=True))
     def list(self, request: Request) -> Response:
+        """Countries, regions and cities of the caller's photos, each with how many are in it."""
         rows = place_counts(user=request.user)
         return Response(PlaceCountSerializer(rows, many=True).data)
 
     @extend_schema(parameters=[MapQuerySerializer], responses=MapClusterSerializer(many=True))
     @action(detail=False, url_path="map")
     def map(self, request: Request) -> Response:
+        """The caller's geotagged photos in a bounding box, clustered on a grid for the zoom.
+
+        Counts add up to the photos in the box; a box with west > east crosses 180 degrees.
+        """
         query = MapQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         west, south, east, north = query.validated_data["bbox"]
