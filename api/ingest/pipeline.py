@@ -125,8 +125,9 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
         media.close()
     photo.save()
     photo_geocode_enqueue(photo=photo)
-    File.objects.filter(pk=file.pk).update(error=error)
-    file.error = error
+    if file.error != error:
+        File.objects.filter(pk=file.pk).update(error=error)
+        file.error = error
     if error:
         raise UnreadableFile(error)
     return photo

@@ -113,13 +113,25 @@ class Photo(models.Model):
         indexes = [
             # The photo list: newest first, per owner.
             models.Index(fields=["owner", "-taken_at", "-id"], name="photo_owner_taken"),
-            # The timeline: one GROUP BY over the day.
-            models.Index(fields=["owner", "taken_date"], name="photo_owner_day"),
-            # Map clusters: a bounding-box range scan per owner that never reads the table
-            # (covers the library filter and MIN(id) too).
+            # The timeline and the library's count: one index-only GROUP BY over the day. Partial,
+            # so hidden and trashed rows are left out without reading the table.
             models.Index(
-                fields=["owner", "gps_lat", "gps_lon", "hidden", "in_trash", "id"],
-                name="photo_owner_gps",
+                fields=["owner", "taken_date"],
+                name="photo_library_day",
+                condition=Q(hidden=False, in_trash=False),
+            ),
+            # Favourites, a first-class view: its page and its count without reading the table.
+            models.Index(
+                fields=["owner", "-taken_at", "-id"],
+                name="photo_library_favorite",
+                condition=Q(favorite=True, hidden=False, in_trash=False),
+            ),
+            # Map clusters: a bounding-box range scan per owner over the geotagged library that
+            # never reads the table (MIN(id) included).
+            models.Index(
+                fields=["owner", "gps_lat", "gps_lon", "id"],
+                name="photo_library_gps",
+                condition=Q(hidden=False, in_trash=False, gps_lat__isnull=False),
             ),
         ]
 
