@@ -63,6 +63,7 @@ def _bench_geocoding(coords: list[tuple[float, float]]) -> None:
 def _bench_database(n_photos: int, n_queries: int, coords: list[tuple[float, float]]) -> None:
     from django.core.management import call_command
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from api.ml.geocode import offline_locate, photo_geocode
     from api.models import Photo, Place, User
@@ -156,6 +157,15 @@ def _bench_database(n_photos: int, n_queries: int, coords: list[tuple[float, flo
             f"p95 {_percentile(times, 0.95):.1f} ms, max {max(times):.1f} ms{cpu_note} "
             f"({len(times)} queries, median {statistics.median(sizes):.0f} clusters)"
         )
+
+    with CaptureQueriesContext(connection) as captured:
+        map_clusters(user=user, west=-180, south=-90, east=180, north=90, zoom=0)
+    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    with connection.cursor() as cursor:
+        cursor.execute(explain + captured.captured_queries[-1]["sql"])
+        plan = [str(row[-1]).strip() for row in cursor.fetchall()]
+    scans = [line for line in plan if "Scan" in line or "SEARCH" in line]
+    print(f"  whole-world plan: {' | '.join(scans)}")
 
     times = []
     for _ in range(20):

@@ -127,9 +127,10 @@ class Photo(models.Model):
                 condition=Q(favorite=True, hidden=False, in_trash=False),
             ),
             # Map clusters: a bounding-box range scan per owner over the geotagged library that
-            # never reads the table (MIN(id) included).
+            # never reads the table. SQLite still checks hidden/in_trash against the row, so
+            # they are columns too, for the index to cover the query (and MIN(id)).
             models.Index(
-                fields=["owner", "gps_lat", "gps_lon", "id"],
+                fields=["owner", "gps_lat", "gps_lon", "hidden", "in_trash", "id"],
                 name="photo_library_gps",
                 condition=Q(hidden=False, in_trash=False, gps_lat__isnull=False),
             ),

@@ -49,13 +49,15 @@ def test_coordinates_in_the_same_100_m_cell_are_looked_up_once(manifest_photos, 
 
 @pytest.mark.django_db
 def test_requests_to_a_provider_are_spaced_by_the_minimum_delay(user, nominatim, settings):
-    settings.GEOCODER_MIN_DELAY = 0.3
+    settings.GEOCODER_MIN_DELAY = 0.5
     for lon in (11.880, 11.885, 11.890):
         geocode.photo_geocode(photo=PhotoFactory(owner=user, gps_lat=43.467, gps_lon=lon))
 
     times = [r["at"] for r in nominatim.requests]
     assert len(times) == 3
-    assert all(later - earlier >= 0.29 for earlier, later in itertools.pairwise(times))
+    # The limiter spaces the calls; arrivals at the server may drift by the requests' own
+    # latency on a busy machine, never by anything near the delay.
+    assert all(later - earlier >= 0.35 for earlier, later in itertools.pairwise(times))
 
 
 @pytest.mark.django_db
