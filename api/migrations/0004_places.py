@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='photo',
             name='geocode_distance',
-            field=models.FloatField(blank=True, help_text='km from the photo to the named populated place', null=True),
+            field=models.FloatField(blank=True, help_text='km to the nearest GeoNames place (offline answers)', null=True),
         ),
         migrations.AddField(
             model_name='photo',

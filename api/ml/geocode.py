@@ -309,16 +309,7 @@ def photo_geocode(*, photo: Photo) -> Photo:
     provider = settings.GEOCODER
     version = geocode_version(provider)
     lat, lon = photo.gps_lat, photo.gps_lon
-    step = photo.steps.get("geocode") or {}
-    if (
-        step.get("version") == version
-        and step.get("state") == "done"
-        and step.get("gps")
-        == [
-            lat,
-            lon,
-        ]
-    ):
+    if _geocode_current(photo):
         return photo
     if not gps_is_valid(lat, lon):
         return _photo_save(photo, None, provider="", version=version, state="done")
@@ -344,8 +335,6 @@ def photo_geocode(*, photo: Photo) -> Photo:
     if online is None:
         # The provider knows nothing here (at sea, or outside a self-hosted regional extract).
         return _photo_save(photo, location, provider=OFFLINE, version=version, state="done")
-    if location is not None and location.country_code == online.country_code:
-        online = Location(**{**online.as_dict(), "distance_km": location.distance_km})
     return _photo_save(photo, online, provider=provider, version=version, state="done")
 
 

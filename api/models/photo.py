@@ -78,7 +78,7 @@ class Photo(models.Model):
         "api.Place", null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
     )
     geocode_distance = models.FloatField(
-        null=True, blank=True, help_text="km from the photo to the named populated place"
+        null=True, blank=True, help_text="km to the nearest GeoNames place (offline answers)"
     )
     geocode_provider = models.CharField(max_length=32, blank=True)
     geocode_version = models.CharField(max_length=32, blank=True)

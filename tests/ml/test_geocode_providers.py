@@ -27,6 +27,7 @@ def test_nominatim_answer_becomes_the_photo_place(user, nominatim):
         "city": "Gummersbach",
     }
     assert photo.geocode_provider == "nominatim"
+    assert photo.geocode_distance is None
     assert photo.steps["geocode"]["state"] == "done"
     (request,) = nominatim.requests
     assert request["path"] == "/reverse"
