@@ -134,6 +134,12 @@ class Photo(models.Model):
                 name="photo_library_gps",
                 condition=Q(hidden=False, in_trash=False, gps_lat__isnull=False),
             ),
+            # Photo counts per place: one index-only GROUP BY (columns as above, for SQLite).
+            models.Index(
+                fields=["owner", "place", "hidden", "in_trash"],
+                name="photo_library_place",
+                condition=Q(hidden=False, in_trash=False, place__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

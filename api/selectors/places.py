@@ -1,4 +1,4 @@
-"""Reads for the places pages: counts per place and map clusters, each one query."""
+"""Reads for the places pages: counts per place and map clusters, computed in the database."""
 
 from collections import Counter
 
@@ -11,8 +11,6 @@ from api.models import Photo, Place, User
 CELLS_PER_TILE = 4
 MAX_ZOOM = 22
 
-_KEYS = {Place.Level.COUNTRY: "country", Place.Level.REGION: "state", Place.Level.CITY: "city"}
-
 
 def place_counts(*, user: User) -> list[dict]:
     """`[{"id", "country", "state", "city", "count"}]` of the user's library, one per place.
@@ -20,32 +18,20 @@ def place_counts(*, user: User) -> list[dict]:
     A photo counts for its own place and every ancestor, so a country's row is the number of
     the user's photos anywhere in it. `id` is the row's own place (for the `place_id` filter
     of the photo list; names are ambiguous: Georgia). Sorted country, state, city, ancestors
-    first.
+    first. Two queries: the counts per place (index-only), then those places with parents.
     """
-    chain = ("place", "place__parent", "place__parent__parent")
-    rows = (
-        Photo.objects.for_user(user)
-        .in_library()
-        .filter(place__isnull=False)
-        .values(*(f"{link}{field}" for link in chain for field in ("", "__level", "__name")))
-        .annotate(count=Count("id"))
-        .order_by()
-    )
+    photos = Photo.objects.for_user(user).in_library().filter(place__isnull=False)
+    direct = dict(photos.values_list("place").annotate(count=Count("id")).order_by())
+    places = Place.objects.filter(pk__in=photos.values("place")).select_related("parent__parent")
     counts: Counter[int] = Counter()
     paths: dict[int, dict[str, str | None]] = {}
-    for row in rows:
-        # The place and its ancestors, most precise first; each gets the row's photos.
-        links = [link for link in chain if row[link] is not None]
-        names = {_KEYS[row[f"{link}__level"]]: row[f"{link}__name"] for link in links}
-        for depth, link in enumerate(links):
-            counts[row[link]] += row["count"]
-            if row[link] not in paths:
-                # An ancestor's path keeps only the levels at and above it.
-                above = {_KEYS[row[f"{up}__level"]] for up in links[depth:]}
-                paths[row[link]] = {
-                    key: names.get(key) if key in above else None
-                    for key in ("country", "state", "city")
-                }
+    for place in places:
+        node: Place | None = place
+        while node is not None:
+            counts[node.pk] += direct[place.pk]
+            if node.pk not in paths:
+                paths[node.pk] = node.path()
+            node = node.parent
     ordered = sorted(
         paths.items(),
         key=lambda item: tuple((v is not None, v or "") for v in item[1].values()),
