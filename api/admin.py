@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from api.models import File, Job, Library, Photo, User
+from api.models import File, GeocodeLookup, Job, Library, Photo, Place, User
 
 
 class LibraryInline(admin.TabularInline):
@@ -54,6 +54,7 @@ class PhotoAdmin(admin.ModelAdmin):
     list_select_related = ("owner",)
     inlines = [FileInline]
     readonly_fields = ("content_hash", "created_at", "updated_at")
+    raw_id_fields = ("place",)
 
 
 @admin.register(File)
@@ -75,3 +76,19 @@ class JobAdmin(admin.ModelAdmin):
     list_filter = ("kind", "state", "owner")
     search_fields = ("owner__username", "reason")
     readonly_fields = ("created_at", "started_at", "finished_at", "heartbeat_at")
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    list_display = ("name", "level", "country_code", "parent", "lat", "lon")
+    list_filter = ("level", "country_code")
+    search_fields = ("name", "parent__name", "parent__parent__name")
+    list_select_related = ("parent",)
+    raw_id_fields = ("parent",)
+
+
+@admin.register(GeocodeLookup)
+class GeocodeLookupAdmin(admin.ModelAdmin):
+    list_display = ("provider", "lat_key", "lon_key", "answer", "created_at")
+    list_filter = ("provider",)
+    readonly_fields = ("created_at",)

@@ -4,7 +4,7 @@ import os
 import shutil
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
 
 
 @register()
@@ -29,6 +29,21 @@ def external_tools(app_configs, **kwargs) -> list:
                 f"Not found on PATH: {', '.join(missing)}; RAW metadata and videos are skipped.",
                 hint="apt-get install libimage-exiftool-perl ffmpeg",
                 id="ownphotos.W002",
+            )
+        ]
+    return []
+
+
+@register()
+def geocoder_known(app_configs, **kwargs) -> list:
+    from api.ml.geocode import OFFLINE, PROVIDERS
+
+    if settings.GEOCODER != OFFLINE and settings.GEOCODER not in PROVIDERS:
+        return [
+            Error(
+                f"OWNPHOTOS_GEOCODER={settings.GEOCODER!r} is not a known geocoder.",
+                hint=f"Use one of: {', '.join([OFFLINE, *PROVIDERS])}.",
+                id="ownphotos.E010",
             )
         ]
     return []

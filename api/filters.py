@@ -21,6 +21,12 @@ class PhotoFilter(django_filters.FilterSet):
     )
     favorite = django_filters.BooleanFilter(label="Only favourites (true) or only others (false)")
     video = django_filters.BooleanFilter(field_name="is_video", label="Only videos or only images")
+    place = django_filters.CharFilter(
+        method="_place", label="A place name at any level (city, region or country), any case"
+    )
+    place_id = django_filters.NumberFilter(
+        method="_place_id", label="A place id from /api/places/: photos there or inside it"
+    )
     hidden = django_filters.BooleanFilter(
         label="true: the hidden photos (left out by default)", method="_keep"
     )
@@ -30,7 +36,16 @@ class PhotoFilter(django_filters.FilterSet):
 
     class Meta:
         model = Photo
-        fields = ["taken_after", "taken_before", "favorite", "video", "hidden", "in_trash"]
+        fields = [
+            "taken_after",
+            "taken_before",
+            "favorite",
+            "video",
+            "place",
+            "place_id",
+            "hidden",
+            "in_trash",
+        ]
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
@@ -41,6 +56,12 @@ class PhotoFilter(django_filters.FilterSet):
                 queryset if data.get("hidden") is None else queryset.filter(hidden=data["hidden"])
             )
         return queryset.filter(in_trash=False, hidden=bool(data.get("hidden")))
+
+    def _place(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.at_place(value.strip())
+
+    def _place_id(self, queryset: QuerySet, name: str, value: float) -> QuerySet:
+        return queryset.in_place(int(value))
 
     def _keep(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         """Applied once in filter_queryset, where the default needs the absent case too."""

@@ -4,12 +4,15 @@ import logging
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from geopy.exc import GeocoderServiceError
 
 from api.exceptions import OwnPhotosError
 from api.ingest.pipeline import file_extract
 from api.ingest.scan import file_failure_record, library_scan
-from api.models import File, Job
+from api.ml import geocode
+from api.models import File, Job, Photo
 from api.services import jobs
 from api.services.jobs import job_advance, job_fail, job_finish, job_start
 
@@ -93,3 +96,21 @@ def file_process(file_id: int, job_id: int | None = None) -> None:
 def jobs_fail_stale() -> int:
     """Celery beat runs this every minute (settings.CELERY_BEAT_SCHEDULE)."""
     return jobs.jobs_fail_stale()
+
+
+@shared_task(
+    base=DjangoTask,
+    # Only transient provider errors reach here (api.ml.geocode keeps the offline answer).
+    autoretry_for=(GeocoderServiceError, *TRANSIENT),
+    retry_backoff=settings.GEOCODER_RETRY_BACKOFF,
+    retry_backoff_max=6 * 3600,
+    retry_jitter=True,
+    max_retries=10,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def photo_geocode(photo_id: int) -> None:
+    """Link a photo to its place; a deleted photo is nothing to do."""
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is not None:
+        geocode.photo_geocode(photo=photo)

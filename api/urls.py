@@ -5,12 +5,14 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from api.views.jobs import JobViewSet
 from api.views.photos import PhotoViewSet
+from api.views.places import PlaceViewSet
 from api.views.timeline import TimelineViewSet
 from api.views.users import UserViewSet
 
 router = DefaultRouter()
 router.register("photos", PhotoViewSet, basename="photo")
 router.register("timeline", TimelineViewSet, basename="timeline")
+router.register("places", PlaceViewSet, basename="place")
 router.register("jobs", JobViewSet, basename="job")
 router.register("users", UserViewSet, basename="user")
 

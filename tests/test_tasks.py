@@ -13,7 +13,10 @@ from api import tasks
 from api.models import Job, Photo
 from api.services.jobs import job_create, job_enqueue
 from api.services.users import user_create_or_update
+from ownphotos.celery import app as celery_app
 from tests.conftest import SHARED_PHOTOS, broker_connection, worker_running
+from tests.factories import PhotoFactory
+from tests.ml.test_geocode import EXPECTED
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 JOB_SECONDS = 90
@@ -77,3 +80,81 @@ def test_scan_job_runs_in_a_worker_through_the_embedded_filesystem_broker(
 
     assert job.state == Job.State.DONE, job.reason
     assert job.result["new"] == 9
+
+
+def _photo_step(photo: Photo, state: str) -> Photo | None:
+    fresh = Photo.objects.select_related("place").get(pk=photo.pk)
+    return fresh if fresh.steps.get("geocode", {}).get("state") == state else None
+
+
+def _wait_for(predicate, seconds: float = JOB_SECONDS):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"condition not reached in {seconds} s")
+
+
+def test_geocode_task_retries_a_timed_out_provider_later_keeping_the_offline_place(
+    transactional_db, user, nominatim, tmp_path
+):
+    nominatim.mode = "slow"
+    env = {
+        "OWNPHOTOS_GEOCODER": "nominatim",
+        "OWNPHOTOS_GEOCODER_URL": nominatim.url,
+        "OWNPHOTOS_GEOCODER_TIMEOUT": "0.5",
+        "OWNPHOTOS_GEOCODER_MIN_DELAY": "0",
+        "OWNPHOTOS_GEOCODER_RETRY_BACKOFF": "1",
+    }
+    photo = PhotoFactory(owner=user, gps_lat=43.467448, gps_lon=11.885127)
+    with worker_running(settings.CELERY_BROKER_URL, tmp_path / "worker.log", env=env):
+        tasks.photo_geocode.delay(photo.pk)
+
+        waiting = _wait_for(lambda: _photo_step(photo, "retrying"))
+        assert waiting.place.name == "Arezzo"
+        assert waiting.geocode_provider == "offline"
+
+        nominatim.recovered.set()
+        done = _wait_for(lambda: _photo_step(photo, "done"))
+
+    assert done.place.name == "Arezzo"
+    assert done.geocode_provider == "nominatim"
+    # The failed attempt and, after the back-off, the successful retry reached the provider.
+    assert len(nominatim.requests) >= 2
+
+
+def test_geocode_task_is_routed_to_the_geocode_queue():
+    route = celery_app.amqp.router.route({}, tasks.photo_geocode.name)
+    assert route["queue"].name == "geocode"
+
+
+def test_geocode_task_for_a_deleted_photo_does_nothing(user):
+    photo = PhotoFactory(owner=user, gps_lat=43.467448, gps_lon=11.885127)
+    photo_id = photo.pk
+    photo.delete()
+    tasks.photo_geocode.run(photo_id)
+    assert not Photo.objects.filter(pk=photo_id).exists()
+
+
+def test_scan_job_geocodes_the_geotagged_photos_in_the_worker(worker_process, tmp_path):
+    user = user_create_or_update(username="erin", libraries=[_small_library(tmp_path)])
+    job = _job_wait(job_enqueue(job=job_create(owner=user, kind=Job.Kind.SCAN)))
+    assert job.state == Job.State.DONE, job.reason
+    geotagged = Photo.objects.for_user(user).filter(gps_lat__isnull=False)
+    assert geotagged.count() == 8
+
+    _wait_for(lambda: not geotagged.filter(place=None).exists())
+
+    places = {
+        photo.files.get().path.rsplit("/", 1)[1]: photo.place.path()
+        for photo in geotagged.select_related("place__parent__parent")
+    }
+    expected = {
+        path.rsplit("/", 1)[1]: {"country": e[0], "state": e[2], "city": e[4]}
+        for path, e in EXPECTED.items()
+        if path.startswith("gps/")
+    }
+    assert places == expected
+    # The photo without usable GPS was not sent to the geocoder.
+    assert all("geocode" not in p.steps for p in Photo.objects.for_user(user).filter(gps_lat=None))

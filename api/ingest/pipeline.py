@@ -13,6 +13,7 @@ from api.ingest.dates import taken_resolve
 from api.ingest.formats import Media, media_open
 from api.ingest.hashing import hash_path
 from api.ingest.sniffing import Sniffed, mime_kind, sniff_path
+from api.ml.geocode import photo_geocode_enqueue
 from api.models import File, Library, Photo, User
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
     finally:
         media.close()
     photo.save()
+    photo_geocode_enqueue(photo=photo)
     if file.error != error:
         File.objects.filter(pk=file.pk).update(error=error)
         file.error = error

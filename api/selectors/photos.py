@@ -30,6 +30,8 @@ def photo_list(*, photos: QuerySet[Photo]) -> QuerySet[Photo]:
 
 
 def photo_detail(*, photos: QuerySet[Photo]) -> QuerySet[Photo]:
-    """A scoped photo queryset with its files fetched in one more query."""
+    """A scoped photo queryset with its place joined and its files fetched in one more query."""
     files = File.objects.only("id", "photo_id", "path", "missing").order_by("path")
-    return photos.prefetch_related(Prefetch("files", queryset=files))
+    return photos.select_related("place__parent__parent").prefetch_related(
+        Prefetch("files", queryset=files)
+    )

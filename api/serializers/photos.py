@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.models import Photo
+from api.serializers.places import PlaceSerializer
 
 
 def taken_at_iso(photo: Photo) -> str | None:
@@ -99,12 +100,6 @@ class PhotoListSerializer(serializers.ModelSerializer):
         }
 
 
-class PlaceSerializer(serializers.Serializer):
-    country = serializers.CharField(allow_null=True)
-    state = serializers.CharField(allow_null=True)
-    city = serializers.CharField(allow_null=True)
-
-
 class FaceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     box = serializers.ListField(
@@ -163,7 +158,8 @@ class PhotoDetailSerializer(PhotoListSerializer):
 
     @extend_schema_field(PlaceSerializer(allow_null=True))
     def get_place(self, photo: Photo) -> dict | None:
-        return None
+        """`{"country", "state", "city"}` (place and parents joined by the detail selector)."""
+        return photo.place.path() if photo.place_id else None
 
     def get_tags(self, photo: Photo) -> list[str]:
         return []
