@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from api.models import File, Job, Library, Photo, User
+from api.models import Face, FaceNotPerson, File, Job, Library, Person, Photo, User
 
 
 class LibraryInline(admin.TabularInline):
@@ -75,3 +75,38 @@ class JobAdmin(admin.ModelAdmin):
     list_filter = ("kind", "state", "owner")
     search_fields = ("owner__username", "reason")
     readonly_fields = ("created_at", "started_at", "finished_at", "heartbeat_at")
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "owner", "face_count", "hidden", "cover_face", "updated_at")
+    list_filter = ("hidden", "owner")
+    search_fields = ("name", "owner__username")
+    list_select_related = ("owner",)
+    raw_id_fields = ("cover_face",)
+    readonly_fields = ("face_count", "created_at", "updated_at")
+
+
+@admin.register(Face)
+class FaceAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "photo",
+        "person",
+        "person_source",
+        "distance",
+        "detector",
+        "model_version",
+        "created_at",
+    )
+    list_filter = ("person_source", "detector", "model_version")
+    search_fields = ("person__name", "photo__owner__username")
+    list_select_related = ("person", "photo")
+    raw_id_fields = ("photo", "person")
+    readonly_fields = ("encoding", "created_at")
+
+
+@admin.register(FaceNotPerson)
+class FaceNotPersonAdmin(admin.ModelAdmin):
+    list_display = ("id", "face", "person", "created_at")
+    raw_id_fields = ("face", "person")

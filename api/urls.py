@@ -3,7 +3,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from api.views.people import FaceViewSet, PersonViewSet
+
 router = DefaultRouter()
+router.register("people", PersonViewSet, basename="person")
+router.register("faces", FaceViewSet, basename="face")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token"),

@@ -191,6 +191,8 @@ PIPELINE_QUEUES = ["ingest", "faces", "scenes", "clip", "geocode"]
 CELERY_TASK_ROUTES = {
     "api.tasks.job_scan": {"queue": "ingest"},
     "api.tasks.job_upload": {"queue": "ingest"},
+    "api.tasks.photo_detect_faces": {"queue": "faces"},
+    "api.tasks.user_cluster_faces": {"queue": "faces"},
 }
 
 # A job whose worker stopped sending heartbeats for this long is marked failed.

@@ -1,6 +1,8 @@
+from api.models.face import Face, FaceNotPerson
 from api.models.file import File
 from api.models.job import Job
+from api.models.person import Person
 from api.models.photo import Photo
 from api.models.user import Library, User
 
-__all__ = ["File", "Job", "Library", "Photo", "User"]
+__all__ = ["Face", "FaceNotPerson", "File", "Job", "Library", "Person", "Photo", "User"]
