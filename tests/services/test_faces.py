@@ -184,7 +184,6 @@ def test_reclustering_from_scratch_keeps_every_user_label(processed, user):
             "user_faces": sorted(
                 Face.objects.filter(person_source="user").values_list("pk", "person_id")
             ),
-
             "hidden_faces": sorted(Face.objects.filter(person=biden).values_list("pk", flat=True)),
             "not": sorted(FaceNotPerson.objects.values_list("face_id", "person_id")),
         }
