@@ -24,6 +24,7 @@ EXACT_MAX = 20_000
 # Above it, each face is put in its nearest k-means cells and compared within each cell.
 _PROBES = 2
 _CHUNK = 1024
+_QUERY_CHUNK = 256
 
 
 def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -42,27 +43,36 @@ def nearest(
     if k == 0 or len(queries) == 0:
         empty = np.empty((len(queries), 0))
         return empty, empty.astype(int)
+    queries = np.asarray(queries, dtype=np.float32)
+    index = np.asarray(index, dtype=np.float32)
+    index_norms = (index * index).sum(1)
     distances, positions = [], []
-    for start in range(0, len(queries), _CHUNK):
-        dist = pairwise_distances(queries[start : start + _CHUNK], index)
-        part = np.argpartition(dist, k - 1, axis=1)[:, :k]
-        part_dist = np.take_along_axis(dist, part, 1)
+    for start in range(0, len(queries), _QUERY_CHUNK):
+        chunk = queries[start : start + _QUERY_CHUNK]
+        # Ranking needs |x|^2 - 2 q.x only; exact distances are computed for the k kept.
+        score = chunk @ index.T
+        score *= -2.0
+        score += index_norms
+        part = score.argmin(1)[:, None] if k == 1 else np.argpartition(score, k - 1, axis=1)[:, :k]
+        part_dist = np.linalg.norm(index[part] - chunk[:, None, :], axis=2)
         order = np.argsort(part_dist, axis=1)
         positions.append(np.take_along_axis(part, order, 1))
         distances.append(np.take_along_axis(part_dist, order, 1))
     return np.concatenate(distances), np.concatenate(positions)
 
 
-def radius_graph(encodings: np.ndarray, *, eps: float = CLUSTER_EPS) -> sparse.csr_matrix:
+def radius_graph(
+    encodings: np.ndarray, *, eps: float = CLUSTER_EPS, exact_max: int = EXACT_MAX
+) -> sparse.csr_matrix:
     """Boolean (n, n) adjacency of the pairs closer than `eps`, the diagonal included.
 
-    Exact up to EXACT_MAX faces. Beyond, each face joins its _PROBES nearest k-means cells and
+    Exact up to `exact_max` faces. Beyond, each face joins its _PROBES nearest k-means cells and
     only faces sharing a cell are compared: a face's neighbours lie in its own region of the
     space, so this misses almost no pair at a fraction of the all-pairs cost.
     """
     x = np.asarray(encodings, dtype=np.float32)
     n = len(x)
-    if n <= EXACT_MAX:
+    if n <= exact_max:
         groups = [np.arange(n)]
     else:
         n_cells = int(2 * np.sqrt(n))
@@ -100,6 +110,7 @@ def cluster_encodings(
     *,
     eps: float = CLUSTER_EPS,
     min_samples: int = CLUSTER_MIN_SAMPLES,
+    exact_max: int = EXACT_MAX,
 ) -> np.ndarray:
     """DBSCAN labels (0, 1, …; -1 for faces in no cluster) for each encoding.
 
@@ -109,7 +120,7 @@ def cluster_encodings(
     n = len(encodings)
     if n == 0:
         return np.empty(0, dtype=int)
-    graph = radius_graph(encodings, eps=eps)
+    graph = radius_graph(encodings, eps=eps, exact_max=exact_max)
     core = np.diff(graph.indptr) >= min_samples
     core_graph = graph[core][:, core]
     _, core_labels = connected_components(core_graph, directed=False)

@@ -99,17 +99,23 @@ def load_display_image(
 
 
 def detect_faces(
-    image: np.ndarray, *, display_size: tuple[int, int], detector: str | None = None
+    image: np.ndarray,
+    *,
+    display_size: tuple[int, int],
+    detector: str | None = None,
+    upsample: int | None = None,
 ) -> list[DetectedFace]:
     """Find and encode every face in `image`, an RGB array of the displayed photo at any scale.
 
     `display_size` is the full photo's displayed (width, height); boxes are scaled to it.
-    `detector` is "hog" or "cnn"; by default the CNN with CUDA, HOG without.
+    `detector` is "hog" or "cnn"; by default the CNN with CUDA, HOG without. `upsample`
+    defaults to once for images up to UPSAMPLE_MAX_SIDE, else none.
     """
     models = _models(detector or default_detector())
     image = np.ascontiguousarray(image, dtype=np.uint8)
     height, width = image.shape[:2]
-    upsample = 1 if max(width, height) <= UPSAMPLE_MAX_SIDE else 0
+    if upsample is None:
+        upsample = 1 if max(width, height) <= UPSAMPLE_MAX_SIDE else 0
     if models.detector_name == "cnn":
         rects = [found.rect for found in models.detector(image, upsample)]
     else:
