@@ -1,19 +1,106 @@
-"""Celery tasks: thin, each loads its rows by id and calls one service. Queues are routed in
-settings.CELERY_TASK_ROUTES."""
+"""Celery tasks: thin, ids in, one service call each. Routed to queues in settings."""
+
+import logging
 
 from celery import shared_task
-from django.db import OperationalError
+from celery.contrib.django.task import DjangoTask
+from django.db import InterfaceError, OperationalError
 
-from api.models import Photo, User
-from api.services import faces
+from api.exceptions import OwnPhotosError
+from api.ingest.pipeline import file_extract
+from api.ingest.scan import file_failure_record, library_scan
+from api.models import File, Job, Photo, User
+from api.services import faces, jobs
+from api.services.jobs import job_advance, job_fail, job_finish, job_start
+
+logger = logging.getLogger(__name__)
+
+# Only these are worth retrying: the database was briefly away or locked.
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+class JobTask(DjangoTask):
+    """A task whose first argument is a job id: an unexpected crash fails the job with the
+    reason, instead of leaving it "running" until the heartbeat times out."""
+
+    # Position of the job id among the positional arguments.
+    job_arg = 0
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        job_id = kwargs.get("job_id") or (args[self.job_arg] if len(args) > self.job_arg else None)
+        job = Job.objects.filter(pk=job_id).first() if job_id else None
+        if job is not None:
+            job_fail(job=job, reason=f"{type(exc).__name__}: {exc}")
+
+
+# Not acks_late: a scan can outlive the broker's visibility timeout and would then be
+# delivered twice. A worker killed mid-scan leaves the job to jobs_fail_stale; a retry
+# is cheap because unchanged files are skipped.
+@shared_task(
+    base=JobTask,
+    acks_late=False,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=24 * 3600,
+    time_limit=24 * 3600 + 300,
+)
+def job_scan(job_id: int) -> None:
+    job = Job.objects.select_related("owner").get(pk=job_id)
+    if job.state in (Job.State.DONE, Job.State.FAILED):
+        return
+    job_start(job=job)
+    try:
+        counts = library_scan(
+            user=job.owner,
+            path=job.params.get("path"),
+            full=bool(job.params.get("full")),
+            job=job,
+        )
+    except OwnPhotosError as exc:
+        job_fail(job=job, reason=exc.detail)
+        return
+    job_finish(job=job, result=counts)
 
 
 @shared_task(
-    soft_time_limit=120,
-    time_limit=150,
-    autoretry_for=(OperationalError,),
+    base=JobTask,
+    job_arg=1,
+    autoretry_for=TRANSIENT,
     retry_backoff=True,
     max_retries=5,
+    soft_time_limit=600,
+    time_limit=660,
+)
+def file_process(file_id: int, job_id: int | None = None) -> None:
+    """Metadata and thumbnails of one registered file (an upload). Idempotent."""
+    file = File.objects.select_related("owner", "photo").get(pk=file_id)
+    job = Job.objects.filter(pk=job_id).first() if job_id else None
+    if job is not None:
+        job_start(job=job, total=1)
+    error = ""
+    try:
+        file_extract(file=file)
+    except OwnPhotosError as exc:
+        error = exc.detail
+        file_failure_record(owner=file.owner, path=file.path, reason=error)
+    if job is not None:
+        job_advance(job=job, path=file.path, error=error)
+        job_finish(job=job, result={"failed": int(bool(error))})
+
+
+@shared_task(soft_time_limit=60, time_limit=90)
+def jobs_fail_stale() -> int:
+    """Celery beat runs this every minute (settings.CELERY_BEAT_SCHEDULE)."""
+    return jobs.jobs_fail_stale()
+
+
+@shared_task(
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=120,
+    time_limit=150,
 )
 def photo_detect_faces(photo_id: int) -> None:
     """Detect and group a photo's faces; a photo deleted meanwhile is nothing to do."""
@@ -23,11 +110,11 @@ def photo_detect_faces(photo_id: int) -> None:
 
 
 @shared_task(
-    soft_time_limit=1800,
-    time_limit=1900,
-    autoretry_for=(OperationalError,),
+    autoretry_for=TRANSIENT,
     retry_backoff=True,
     max_retries=3,
+    soft_time_limit=1800,
+    time_limit=1900,
 )
 def user_cluster_faces(user_id: int) -> None:
     user = User.objects.filter(pk=user_id).first()

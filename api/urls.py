@@ -3,9 +3,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from api.views.jobs import JobViewSet
 from api.views.people import FaceViewSet, PersonViewSet
+from api.views.photos import PhotoViewSet
+from api.views.timeline import TimelineViewSet
+from api.views.users import UserViewSet
 
 router = DefaultRouter()
+router.register("photos", PhotoViewSet, basename="photo")
+router.register("timeline", TimelineViewSet, basename="timeline")
+router.register("jobs", JobViewSet, basename="job")
+router.register("users", UserViewSet, basename="user")
 router.register("people", PersonViewSet, basename="person")
 router.register("faces", FaceViewSet, basename="face")
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -82,6 +83,9 @@ MIDDLEWARE = [
 if DEBUG:
     INSTALLED_APPS.append("silk")
     MIDDLEWARE.insert(0, "silk.middleware.SilkyMiddleware")
+    # The profiles hold request bodies: staff only, through the admin login.
+    SILKY_AUTHENTICATION = True
+    SILKY_AUTHORISATION = True
 
 ROOT_URLCONF = "ownphotos.urls"
 WSGI_APPLICATION = "ownphotos.wsgi.application"
@@ -132,6 +136,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The API docs' assets and the admin's come from installed packages, served without a CDN or
+# a collectstatic step.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(exist_ok=True)
 
 # Uploads stream to a temporary file past this size instead of being held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -190,10 +198,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 PIPELINE_QUEUES = ["ingest", "faces", "scenes", "clip", "geocode"]
 CELERY_TASK_ROUTES = {
     "api.tasks.job_scan": {"queue": "ingest"},
-    "api.tasks.job_upload": {"queue": "ingest"},
+    "api.tasks.file_process": {"queue": "ingest"},
+    "api.tasks.jobs_fail_stale": {"queue": "ingest"},
     "api.tasks.photo_detect_faces": {"queue": "faces"},
     "api.tasks.user_cluster_faces": {"queue": "faces"},
 }
+# Beat runs inside the worker that `manage.py serve` starts (celery worker -B).
+CELERY_BEAT_SCHEDULE = {
+    "jobs-fail-stale": {"task": "api.tasks.jobs_fail_stale", "schedule": 60.0},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+# `manage.py bootstrap_admin` gives a new admin this password instead of generating one.
+ADMIN_PASSWORD = os.environ.get("OWNPHOTOS_ADMIN_PASSWORD", "")
 
 # A job whose worker stopped sending heartbeats for this long is marked failed.
 JOB_HEARTBEAT_TIMEOUT = int(os.environ.get("OWNPHOTOS_JOB_HEARTBEAT_TIMEOUT", "300"))

@@ -1,5 +1,10 @@
+import contextlib
 import json
+import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -8,6 +13,7 @@ from rest_framework.test import APIClient
 from tests.factories import UserFactory
 
 SHARED_PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "photos"
+WORKER_START_SECONDS = 60
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +48,89 @@ def api(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+def _worker_database_url() -> str:
+    """The test database as a URL, so a worker process opens the same one as the test."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def broker_connection(broker_url: str):
+    """A connection to `broker_url`; the embedded broker's folders are the settings' ones."""
+    from django.conf import settings
+
+    from ownphotos.celery import app
+
+    options = {}
+    if broker_url.startswith("filesystem://"):
+        (settings.BROKER_DIR / "control").mkdir(parents=True, exist_ok=True)
+        options = {
+            "data_folder_in": str(settings.BROKER_DIR),
+            "data_folder_out": str(settings.BROKER_DIR),
+            "control_folder": str(settings.BROKER_DIR / "control"),
+        }
+    return app.connection_for_write(broker_url, transport_options=options)
+
+
+def _broker_purge(broker_url: str) -> None:
+    """Drop tasks an earlier, interrupted run left in the test broker."""
+    from django.conf import settings
+
+    with broker_connection(broker_url) as conn:
+        channel = conn.default_channel
+        for queue in settings.PIPELINE_QUEUES:
+            channel.queue_declare(queue=queue, durable=True, auto_delete=False)
+            channel.queue_purge(queue)
+
+
+@contextlib.contextmanager
+def worker_running(broker_url: str, log_path: Path):
+    """A real `celery worker` process on every pipeline queue, on the test database and
+    `broker_url`; yields the process once the worker says it is ready, stops it after."""
+    from django.conf import settings
+
+    _broker_purge(broker_url)
+    env = {**os.environ, "DATABASE_URL": _worker_database_url(), "CELERY_BROKER_URL": broker_url}
+    command = [sys.executable, "-m", "celery", "-A", "ownphotos", "worker", "--pool=solo"]
+    command += ["-Q", ",".join(settings.PIPELINE_QUEUES), "--loglevel=INFO"]
+    command += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + WORKER_START_SECONDS
+        while b" ready." not in log_path.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def worker_process(transactional_db, tmp_path: Path):
+    """A real Celery worker consuming every queue of the test broker (CELERY_BROKER_URL).
+
+    Tasks it runs see the test database, so tests using it need transactional DB access;
+    its log is in tmp_path/worker.log.
+    """
+    from django.conf import settings
+
+    with worker_running(settings.CELERY_BROKER_URL, tmp_path / "worker.log") as process:
+        yield process
 
 
 @pytest.fixture(scope="session")

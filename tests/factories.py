@@ -1,9 +1,10 @@
+import datetime as dt
 import hashlib
 from pathlib import Path
 
 import factory
 
-from api.models import File, Photo, User
+from api.models import File, Job, Library, Photo, User
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -13,6 +14,52 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password("correct horse battery staple")
+
+
+class LibraryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Library
+
+    owner = factory.SubFactory(UserFactory)
+    path = factory.Sequence(lambda n: f"/srv/photos/library{n}")
+
+
+class PhotoFactory(factory.django.DjangoModelFactory):
+    """A photo row as the metadata step leaves it: dated, sized, with its local day."""
+
+    class Meta:
+        model = Photo
+
+    owner = factory.SubFactory(UserFactory)
+    content_hash = factory.Sequence(lambda n: f"{n:064x}")
+    mime = "image/jpeg"
+    taken_at = factory.Sequence(
+        lambda n: dt.datetime(2020, 1, 1, 12, tzinfo=dt.UTC) + dt.timedelta(hours=n)
+    )
+    taken_date = factory.LazyAttribute(lambda p: p.taken_at.date() if p.taken_at else None)
+    width = 4000
+    height = 3000
+
+
+class FileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = File
+
+    owner = factory.SelfAttribute("photo.owner")
+    photo = factory.SubFactory(PhotoFactory)
+    path = factory.Sequence(lambda n: f"/srv/photos/library/img{n}.jpg")
+    size = 1000
+    mtime_ns = 0
+    content_hash = factory.SelfAttribute("photo.content_hash")
+    mime = "image/jpeg"
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Job
+
+    owner = factory.SubFactory(UserFactory)
+    kind = Job.Kind.SCAN
 
 
 def corpus_photo(*, owner: User, path: Path, entry: dict) -> Photo:

@@ -1,10 +1,88 @@
+"""The Celery path for real: a worker process, a broker (Redis, then the embedded one)."""
+
+import datetime as dt
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
 from api import tasks
 from api.ml import faces as face_model
-from api.models import Face
+from api.models import Face, Job, Photo
+from api.services.jobs import job_create, job_enqueue
+from api.services.users import user_create_or_update
 from ownphotos.celery import app
+from tests.conftest import SHARED_PHOTOS, broker_connection, worker_running
 from tests.factories import corpus_photo
 
-PATH = "faces/kit_harington/john2.jpeg"
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+JOB_SECONDS = 90
+
+
+def _small_library(tmp_path: Path) -> Path:
+    folder = tmp_path / "photos"
+    shutil.copytree(SHARED_PHOTOS / "gps", folder)
+    shutil.copy(SHARED_PHOTOS / "broken" / "text_file_named.jpg", folder)
+    return folder
+
+
+def _job_wait(job: Job) -> Job:
+    deadline = time.monotonic() + JOB_SECONDS
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.state in (Job.State.DONE, Job.State.FAILED):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job still {job.state} after {JOB_SECONDS} s")
+
+
+def test_scan_job_runs_queued_to_done_in_a_worker_through_redis(worker_process, tmp_path):
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
+    user = user_create_or_update(username="carol", libraries=[_small_library(tmp_path)])
+    job = job_enqueue(job=job_create(owner=user, kind=Job.Kind.SCAN))
+    assert Job.objects.get(pk=job.pk).state == Job.State.QUEUED
+
+    job = _job_wait(job)
+
+    assert job.state == Job.State.DONE, job.reason
+    assert job.result == {"new": 9, "changed": 0, "unchanged": 0, "missing": 0, "failed": 1}
+    assert (job.done, job.total) == (10, 10)
+    assert [error["path"].rsplit("/", 1)[1] for error in job.errors] == ["text_file_named.jpg"]
+    assert Photo.objects.for_user(user).count() == 9
+
+
+def test_worker_consumes_every_pipeline_queue(worker_process, user):
+    """A task sent to the last queue (geocode) is run: the worker listens beyond `ingest`."""
+    stale = Job.objects.create(
+        owner=user,
+        kind=Job.Kind.SCAN,
+        state=Job.State.RUNNING,
+        heartbeat_at=timezone.now() - dt.timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT + 5),
+    )
+    tasks.jobs_fail_stale.apply_async(queue=settings.PIPELINE_QUEUES[-1])
+
+    assert _job_wait(stale).state == Job.State.FAILED
+
+
+def test_scan_job_runs_in_a_worker_through_the_embedded_filesystem_broker(
+    transactional_db, tmp_path
+):
+    user = user_create_or_update(username="dave", libraries=[_small_library(tmp_path)])
+    broker = "filesystem://"
+    with worker_running(broker, tmp_path / "worker.log"):
+        job = job_create(owner=user, kind=Job.Kind.SCAN)
+        with broker_connection(broker) as connection:
+            tasks.job_scan.apply_async((job.pk,), connection=connection)
+        job = _job_wait(job)
+
+    assert job.state == Job.State.DONE, job.reason
+    assert job.result["new"] == 9
+
+
+FACE_PHOTO = "faces/kit_harington/john2.jpeg"
 
 
 def test_face_tasks_run_on_the_faces_queue():
@@ -13,17 +91,53 @@ def test_face_tasks_run_on_the_faces_queue():
 
 
 def test_photo_detect_faces_stores_the_faces_and_records_the_step(user, faces_folder, manifest):
-    photo = corpus_photo(owner=user, path=faces_folder.parent / PATH, entry=manifest[PATH])
+    photo = corpus_photo(
+        owner=user, path=faces_folder.parent / FACE_PHOTO, entry=manifest[FACE_PHOTO]
+    )
     tasks.photo_detect_faces(photo.pk)
-    assert Face.objects.filter(photo=photo).count() == manifest[PATH]["faces"]["count"]
+    assert Face.objects.filter(photo=photo).count() == manifest[FACE_PHOTO]["faces"]["count"]
     photo.refresh_from_db()
     assert photo.steps["faces"]["state"] == "done"
     assert photo.steps["faces"]["version"] == face_model.MODEL_VERSION
 
 
 def test_photo_detect_faces_for_a_deleted_photo_does_nothing(user, faces_folder, manifest):
-    photo = corpus_photo(owner=user, path=faces_folder.parent / PATH, entry=manifest[PATH])
+    photo = corpus_photo(
+        owner=user, path=faces_folder.parent / FACE_PHOTO, entry=manifest[FACE_PHOTO]
+    )
     photo_id = photo.pk
     photo.delete()
     tasks.photo_detect_faces(photo_id)
     assert not Face.objects.exists()
+
+
+def test_scanned_photos_get_their_faces_from_the_faces_queue(worker_process, tmp_path, manifest):
+    """Scan, thumbnails, then face detection on the big thumbnail, all in a real worker."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    paths = ["faces/_groups/two_people_obama_biden.jpg", "faces/joe_biden/biden.jpg"]
+    for path in paths:
+        shutil.copy(SHARED_PHOTOS / path, folder)
+    user = user_create_or_update(username="erin", libraries=[folder])
+    job = _job_wait(job_enqueue(job=job_create(owner=user, kind=Job.Kind.SCAN)))
+    assert job.state == Job.State.DONE, job.reason
+
+    deadline = time.monotonic() + JOB_SECONDS
+    photos = Photo.objects.for_user(user)
+    while time.monotonic() < deadline:
+        if all(p.steps.get("faces", {}).get("state") == "done" for p in photos):
+            break
+        time.sleep(0.5)
+    for path in paths:
+        photo = photos.get(files__path__endswith="/" + path.rsplit("/", 1)[1])
+        assert photo.steps["faces"]["state"] == "done"
+        expected = manifest[path]["faces"]["detector_check"]["dlib_cnn_boxes_ltrb"]
+        found = list(photo.faces.all())
+        assert len(found) == len(expected)
+        for face in found:
+            x, y = (face.left + face.right) / 2, (face.top + face.bottom) / 2
+            assert any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in expected), face.box
+    # Biden is in both photos: the second one found him in the first's cluster.
+    biden = photos.get(files__path__endswith="/biden.jpg").faces.get()
+    assert biden.person is not None
+    assert biden.person.face_count == 2

@@ -16,6 +16,7 @@ from django.conf import settings
 from PIL import Image, ImageOps
 
 from api.exceptions import UnreadableFile
+from api.ingest.thumbnails import thumbnail_path
 from api.ml import registry
 
 logger = logging.getLogger(__name__)
@@ -161,8 +162,14 @@ def encodings_from_bytes(blobs: list[bytes]) -> np.ndarray:
 def load_photo_image(photo) -> tuple[np.ndarray, tuple[int, int]]:
     """The photo as shown, at most the big thumbnail size, and its full displayed size.
 
-    Read from the photo's first readable file; raises UnreadableFile when it has none.
+    Read from the big thumbnail (orientation applied, no full decode of the original);
+    until it exists, from the photo's first readable file. Raises UnreadableFile when the
+    photo has neither.
     """
+    big = thumbnail_path(photo=photo, size="big")
+    if photo.width and photo.height and big.exists():
+        with Image.open(big) as image:
+            return np.asarray(image.convert("RGB")), (photo.width, photo.height)
     file = photo.files.filter(missing=False, error="").order_by("pk").first()
     if file is None:
         raise UnreadableFile(f"Photo {photo.pk} has no readable file.")

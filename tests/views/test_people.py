@@ -169,3 +169,18 @@ def test_people_and_faces_need_authentication(people):
     client = APIClient()
     assert client.get("/api/people/").status_code == 401
     assert client.get("/api/faces/").status_code == 401
+
+
+def test_photo_detail_lists_its_faces_with_boxes_and_people(api, people):
+    putin, _ = people
+    face = putin.faces.select_related("photo").first()
+    body = api.get(f"/api/photos/{face.photo_id}/").json()
+    assert body["faces"] == [{"id": face.pk, "box": face.box, "person": putin.pk}]
+
+
+def test_photo_list_filters_by_person(api, people, theirs):
+    putin, _ = people
+    listed = {p["id"] for p in api.get(f"/api/photos/?person={putin.pk}").json()["results"]}
+    assert listed == set(putin.faces.values_list("photo_id", flat=True))
+    assert len(listed) == 3
+    assert api.get(f"/api/photos/?person={theirs.pk}").json()["results"] == []

@@ -1,0 +1,62 @@
+"""django-filter FilterSets for the lists; `/api/search/` reuses PhotoFilter."""
+
+import django_filters
+from django.db.models import QuerySet
+
+from api.models import Face, Photo
+
+
+class PhotoFilter(django_filters.FilterSet):
+    """Filters of `/api/photos/`. Hidden and trashed photos are left out unless asked for:
+    `hidden=true` lists the hidden photos, `in_trash=true` the trash (hidden or not).
+
+    Dates are calendar days where the photo was taken (`taken_date`), both ends included.
+    """
+
+    taken_after = django_filters.DateFilter(
+        field_name="taken_date", lookup_expr="gte", label="Taken on or after this day"
+    )
+    taken_before = django_filters.DateFilter(
+        field_name="taken_date", lookup_expr="lte", label="Taken on or before this day"
+    )
+    person = django_filters.NumberFilter(
+        label="Only photos with a face of this person (id)", method="_person"
+    )
+    favorite = django_filters.BooleanFilter(label="Only favourites (true) or only others (false)")
+    video = django_filters.BooleanFilter(field_name="is_video", label="Only videos or only images")
+    hidden = django_filters.BooleanFilter(
+        label="true: the hidden photos (left out by default)", method="_keep"
+    )
+    in_trash = django_filters.BooleanFilter(
+        label="true: the trash (left out by default)", method="_keep"
+    )
+
+    class Meta:
+        model = Photo
+        fields = [
+            "taken_after",
+            "taken_before",
+            "person",
+            "favorite",
+            "video",
+            "hidden",
+            "in_trash",
+        ]
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if data.get("in_trash"):
+            queryset = queryset.filter(in_trash=True)
+            return (
+                queryset if data.get("hidden") is None else queryset.filter(hidden=data["hidden"])
+            )
+        return queryset.filter(in_trash=False, hidden=bool(data.get("hidden")))
+
+    def _person(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        """A subquery, not a join: a photo with two faces of one person is listed once."""
+        return queryset.filter(pk__in=Face.objects.filter(person_id=value).values("photo_id"))
+
+    def _keep(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        """Applied once in filter_queryset, where the default needs the absent case too."""
+        return queryset

@@ -1,0 +1,160 @@
+"""The per-file steps before machine learning: register (stat, hash, sniff) and extract
+(metadata, thumbnails). Scans and uploads both go through these two functions."""
+
+import logging
+import os
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+
+from api.exceptions import PathOutsideLibrary, UnreadableFile
+from api.ingest import thumbnails
+from api.ingest.dates import taken_resolve
+from api.ingest.formats import Media, media_open
+from api.ingest.hashing import hash_path
+from api.ingest.sniffing import Sniffed, mime_kind, sniff_path
+from api.models import File, Library, Photo, User
+
+logger = logging.getLogger(__name__)
+
+METADATA_VERSION = "1"
+
+
+def file_register(
+    *, owner: User, path: Path | str, library: Library | None = None, uploaded: bool = False
+) -> File:
+    """Record the file at `path` for `owner` and link it to the Photo with the same bytes.
+
+    Same bytes at two paths give one Photo and two Files; a file whose bytes changed keeps
+    its Photo when no other file shares it (edits keep favourites and albums). Raises
+    NotAnImage for content that is neither image nor video (nothing is written then), and
+    PathOutsideLibrary when `library` is given and `path` is not inside it.
+    """
+    path = Path(os.path.abspath(path))
+    if library is not None and not path.is_relative_to(library.path):
+        raise PathOutsideLibrary(f"{path} is not inside the library {library.path}")
+    stat = path.stat()
+    sniffed = sniff_path(path)
+    digest = hash_path(path)
+    with transaction.atomic():
+        file = File.objects.select_for_update().filter(owner=owner, path=str(path)).first()
+        photo = _photo_for(owner=owner, digest=digest, sniffed=sniffed, previous=file)
+        fields = {
+            "photo": photo,
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "content_hash": digest,
+            "mime": sniffed.mime,
+            "missing": False,
+            "error": "",
+            "uploaded": uploaded,
+        }
+        if file is None:
+            file = File.objects.create(owner=owner, path=str(path), **fields)
+        else:
+            for name, value in fields.items():
+                setattr(file, name, value)
+            file.save()
+    return file
+
+
+def _photo_for(*, owner: User, digest: str, sniffed: Sniffed, previous: File | None) -> Photo:
+    photo = Photo.objects.filter(owner=owner, content_hash=digest).first()
+    if photo is not None:
+        return photo
+    old = previous.photo if previous is not None else None
+    if old is not None and not old.files.exclude(pk=previous.pk).exists():
+        # The only file of this photo was edited in place: the photo follows its new bytes.
+        for size in ("small", "big"):
+            thumbnails.thumbnail_path(photo=old, size=size).unlink(missing_ok=True)
+        old.content_hash, old.mime, old.steps = digest, sniffed.mime, {}
+        old.save(update_fields=["content_hash", "mime", "steps", "updated_at"])
+        return old
+    try:
+        with transaction.atomic():
+            return Photo.objects.create(
+                owner=owner,
+                content_hash=digest,
+                mime=sniffed.mime,
+                is_video=sniffed.kind == "video",
+            )
+    except IntegrityError:
+        # Another worker registered the same bytes at the same moment.
+        return Photo.objects.get(owner=owner, content_hash=digest)
+
+
+def _step_done(photo: Photo, step: str, version: str) -> bool:
+    state = photo.steps.get(step) or {}
+    return state.get("state") == "done" and state.get("version") == version
+
+
+def file_extract(*, file: File, force: bool = False) -> Photo:
+    """Read the metadata of `file` into its Photo and make the thumbnails.
+
+    Idempotent: returns at once when both steps are done at the current versions (and the
+    thumbnails exist), unless `force`. When the metadata reads but no pixels decode (a RAW
+    file without image data, a HEIC without its coded image), the facts are kept, the step
+    is marked failed and UnreadableFile is raised after saving.
+    """
+    photo = file.photo
+    if photo is None:
+        raise UnreadableFile(file.error or "this file has no photo")
+    if (
+        not force
+        and _step_done(photo, "metadata", METADATA_VERSION)
+        and _step_done(photo, "thumbnails", thumbnails.VERSION)
+        and thumbnails.thumbnails_exist(photo=photo)
+    ):
+        return photo
+    media = media_open(Path(file.path), Sniffed(mime_kind(file.mime), file.mime))
+    error = ""
+    try:
+        _metadata_apply(photo=photo, media=media, file=file)
+        try:
+            photo.partial = thumbnails.thumbnails_make(photo=photo, media=media)
+            photo.steps["thumbnails"] = {"state": "done", "version": thumbnails.VERSION}
+        except UnreadableFile as exc:
+            error = exc.detail
+            photo.steps["thumbnails"] = {
+                "state": "failed",
+                "version": thumbnails.VERSION,
+                "error": error,
+            }
+    finally:
+        media.close()
+    photo.save()
+    if file.error != error:
+        File.objects.filter(pk=file.pk).update(error=error)
+        file.error = error
+    if error:
+        raise UnreadableFile(error)
+    _enrichment_enqueue(photo)
+    return photo
+
+
+def _enrichment_enqueue(photo: Photo) -> None:
+    """Start the steps that read the thumbnails, once the photo's transaction commits.
+
+    Each is idempotent, so a rescan that makes thumbnails again costs them nothing.
+    """
+    from api import tasks  # api.tasks imports this module
+
+    tasks.photo_detect_faces.delay_on_commit(photo.pk)
+
+
+def _metadata_apply(*, photo: Photo, media: Media, file: File) -> None:
+    facts = media.facts
+    taken = taken_resolve(
+        facts=facts, name=Path(file.path).name, mtime_ns=file.mtime_ns, is_video=media.is_video
+    )
+    photo.taken_at, photo.taken_date = taken.taken_at, taken.taken_date
+    photo.tz_offset, photo.date_source = taken.tz_offset, taken.source
+    photo.width, photo.height = media.width, media.height
+    photo.orientation = media.orientation
+    photo.camera_make, photo.camera_model = facts.make[:128], facts.model[:128]
+    photo.lens = facts.lens[:256]
+    photo.exposure_time, photo.f_number = facts.exposure_time, facts.f_number
+    photo.iso, photo.focal_length = facts.iso, facts.focal_length
+    photo.gps_lat, photo.gps_lon, photo.gps_alt = facts.gps_lat, facts.gps_lon, facts.gps_alt
+    photo.is_video, photo.duration = media.is_video, media.duration
+    photo.steps["metadata"] = {"state": "done", "version": METADATA_VERSION}

@@ -1,0 +1,97 @@
+import json
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from tqdm import tqdm
+
+from api.exceptions import OwnPhotosError
+from api.ingest.scan import library_scan
+from api.models import Job, Library, User
+from api.services.jobs import job_create, job_fail, job_finish, job_start
+
+WAIT_POLL_SECONDS = 1.0
+
+
+class Command(BaseCommand):
+    help = (
+        "Scan libraries: index new and changed files, mark missing ones. The scan runs in this "
+        "process; the last line printed is JSON counts "
+        '{"new","changed","unchanged","missing","failed"}. Files that fail are counted, '
+        "not fatal."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--user", help="whose libraries (default: every user with one)")
+        parser.add_argument("--path", metavar="DIR", help="scan only this folder")
+        parser.add_argument(
+            "--full", action="store_true", help="re-read every file, remake thumbnails"
+        )
+        parser.add_argument(
+            "--wait",
+            action="store_true",
+            help="also wait until the background jobs this scan started are finished",
+        )
+
+    def handle(self, *args, user, path, full: bool, wait: bool, **options) -> None:
+        started = timezone.now()
+        totals = dict.fromkeys(("new", "changed", "unchanged", "missing", "failed"), 0)
+        for owner in self._users(user, path):
+            counts = self._scan(owner, path, full)
+            for key, value in counts.items():
+                totals[key] += value
+        if wait:
+            self._wait(started)
+        self.stdout.write(json.dumps(totals, separators=(",", ":")))
+
+    def _users(self, username: str | None, path: str | None) -> list[User]:
+        if username:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                raise CommandError(f"no user named {username!r}")
+            return [user]
+        owners = User.objects.filter(is_active=True, libraries__isnull=False).distinct()
+        if path:
+            resolved = Path(path).expanduser().resolve()
+            owners = [
+                library.owner
+                for library in Library.objects.select_related("owner")
+                if resolved.is_relative_to(library.path)
+            ]
+            if len(owners) != 1:
+                raise CommandError(f"{path} is in no single user's library; give --user")
+        return list(owners)
+
+    def _scan(self, user: User, path: str | None, full: bool) -> dict[str, int]:
+        job = job_create(owner=user, kind=Job.Kind.SCAN, params={"path": path, "full": full})
+        job_start(job=job)
+        bar = None
+        if sys.stderr.isatty():
+            bar = tqdm(desc=f"scan {user.username}", unit="file", file=sys.stderr)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        try:
+            counts = library_scan(
+                user=user, path=path, full=full, job=job, progress=progress if bar else None
+            )
+        except OwnPhotosError as exc:
+            job_fail(job=job, reason=exc.detail)
+            raise CommandError(exc.detail) from exc
+        finally:
+            if bar is not None:
+                bar.close()
+        job_finish(job=job, result=counts)
+        return counts
+
+    def _wait(self, started) -> None:
+        """Block until jobs created since `started` (enrichment the scan queued) are over."""
+        pending = Job.objects.filter(
+            created_at__gte=started, state__in=(Job.State.QUEUED, Job.State.RUNNING)
+        )
+        while pending.exists():
+            time.sleep(WAIT_POLL_SECONDS)

@@ -1,0 +1,75 @@
+from pathlib import Path
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.exceptions import PathOutsideLibrary
+from api.models import Job, Library
+
+
+class ProgressSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class JobErrorSerializer(serializers.Serializer):
+    path = serializers.CharField()
+    error = serializers.CharField()
+
+
+class _ProgressField(serializers.Field):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, job: Job) -> dict:
+        return {"done": job.done, "total": job.total}
+
+
+class JobSerializer(serializers.ModelSerializer):
+    progress = extend_schema_field(ProgressSerializer)(_ProgressField)()
+    errors = JobErrorSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "state",
+            "progress",
+            "errors",
+            "reason",
+            "params",
+            "result",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "heartbeat_at",
+        ]
+        read_only_fields = fields
+
+
+class ScanRequestSerializer(serializers.Serializer):
+    path = serializers.CharField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A folder inside one of your libraries; all of them when left out.",
+    )
+    full = serializers.BooleanField(
+        required=False, default=False, help_text="Re-read files even when size and mtime agree."
+    )
+
+    def validate_path(self, value: str | None) -> str | None:
+        """The resolved folder; one outside the caller's libraries is refused (symlinks too)."""
+        if not value:
+            return None
+        resolved = Path(value).expanduser().resolve()
+        user = self.context["request"].user
+        roots = [
+            Path(path) for path in Library.objects.for_user(user).values_list("path", flat=True)
+        ]
+        if not any(resolved.is_relative_to(root) for root in roots):
+            raise PathOutsideLibrary(f"{value} is not inside one of your libraries")
+        if not resolved.is_dir():
+            raise serializers.ValidationError("Not a folder.")
+        return str(resolved)

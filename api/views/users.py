@@ -1,0 +1,60 @@
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.models import User
+from api.serializers.users import UserCreateSerializer, UserSerializer, UserUpdateSerializer
+from api.services.users import library_add, user_create_or_update, user_deactivate
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """User management for staff; anyone may read their own account at `me`.
+
+    Users are not owned objects, so this is not an OwnedViewSet: staff see every account and
+    everyone else is refused (403) before any lookup.
+    """
+
+    queryset = User.objects.prefetch_related("libraries").order_by("username")
+    serializer_class = UserSerializer
+    permission_classes = [permissions.IsAdminUser]
+    filter_backends = []
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
+    def create(self, request: Request) -> Response:
+        body = UserCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = user_create_or_update(
+            username=body.validated_data["username"],
+            password=body.validated_data["password"],
+            is_staff=body.validated_data["is_staff"],
+            libraries=body.validated_data["libraries"],
+        )
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        user = self.get_object()
+        body = UserUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changes = body.validated_data
+        with transaction.atomic():
+            if "password" in changes or "is_staff" in changes or changes.get("is_active"):
+                user = user_create_or_update(
+                    username=user.username,
+                    password=changes.get("password"),
+                    is_staff=changes.get("is_staff"),
+                )
+            for path in changes.get("libraries", []):
+                library_add(user=user, path=path)
+            if changes.get("is_active") is False:
+                user = user_deactivate(user=user)
+        return Response(UserSerializer(self.get_object()).data)
+
+    @extend_schema(responses=UserSerializer)
+    @action(detail=False, permission_classes=[permissions.IsAuthenticated])
+    def me(self, request: Request) -> Response:
+        """The caller's own account."""
+        return Response(UserSerializer(request.user).data)

@@ -1,0 +1,23 @@
+"""Every operation the URLconf serves, read from the OpenAPI schema generator (which walks it)."""
+
+import re
+
+from drf_spectacular.generators import SchemaGenerator
+
+PUBLIC = {"/api/auth/token/", "/api/auth/token/refresh/", "/api/schema/", "/api/docs/"}
+
+
+def api_operations() -> list[tuple[str, str]]:
+    """(method, path template) for every documented operation, e.g. ("get", "/api/photos/{id}/")."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [
+        (method, path)
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+def fill(path: str, **values: object) -> str:
+    """Put values into `{name}` placeholders; unknown names raise KeyError so nothing is skipped."""
+    return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)

@@ -1,0 +1,84 @@
+"""Another user's objects answer 404 on every detail route, and stay as they were."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from api.ingest.pipeline import file_extract, file_register
+from api.models import Face, Job, Person
+from api.services.faces import face_assign
+from tests.factories import JobFactory
+from tests.views.routes import api_operations, fill
+
+BODIES = {"patch": {"favorite": True, "rating": 5}}
+
+
+@pytest.mark.django_db
+def test_every_detail_route_is_404_for_another_user(user, other_user, library):
+    file = file_register(owner=user, path=library / "exif" / "Canon_40D.jpg")
+    photo = file_extract(file=file)
+    job = JobFactory(owner=user, state=Job.State.FAILED)
+    face, spare_face = (
+        Face.objects.create(
+            photo=photo, top=1, right=9, bottom=9, left=1, encoding=bytes(512), detector="hog"
+        )
+        for _ in range(2)
+    )
+    person, spare = (Person.objects.create(owner=user) for _ in range(2))
+    face_assign(by=user, face=face, person=person)
+    face_assign(by=user, face=spare_face, person=spare)
+    ids = {"jobs": job.pk, "faces": face.pk, "people": person.pk}
+    bodies = {
+        ("patch", "faces"): {"person": person.pk},
+        ("patch", "people"): {"name": "Ada"},
+        ("post", "people"): {"into": person.pk},
+    }
+    values = {"size": "small"}
+    owner, stranger = APIClient(), APIClient()
+    owner.force_authenticate(user)
+    stranger.force_authenticate(other_user)
+
+    routes = [
+        (method, path)
+        for method, path in api_operations()
+        if "{id}" in path and not path.startswith("/api/users/")
+    ]
+    assert {path.split("/")[2] for _, path in routes} >= {"photos", "jobs", "people", "faces"}
+    for method, path in routes:
+        resource = path.split("/")[2]
+        object_id = spare.pk if path.endswith("/merge/") else ids.get(resource, photo.pk)
+        url = fill(path, id=object_id, **values)
+        body = bodies.get((method, resource), BODIES.get(method))
+        denied = getattr(stranger, method)(url, body, format="json")
+        assert denied.status_code == 404, (method, url)
+        assert str(photo.content_hash) not in denied.content.decode()
+        allowed = getattr(owner, method)(url, body, format="json")
+        assert allowed.status_code < 400, (method, url, allowed.status_code)
+
+    photo.refresh_from_db()
+    assert (photo.favorite, photo.rating) == (True, 5)
+    person.refresh_from_db()
+    assert person.name == "Ada"
+    assert not Person.objects.filter(pk=spare.pk).exists()
+    assert Job.objects.filter(owner=other_user).count() == 0
+
+
+@pytest.mark.django_db
+def test_lists_and_days_never_show_another_users_photos(user, other_user, library):
+    photo = file_extract(file=file_register(owner=user, path=library / "gps" / "DSCN0010.jpg"))
+    stranger = APIClient()
+    stranger.force_authenticate(other_user)
+    assert stranger.get("/api/photos/").json()["count"] == 0
+    assert stranger.get("/api/timeline/").json() == []
+    day = photo.taken_date.isoformat()
+    assert stranger.get(f"/api/timeline/{day}/").json()["results"] == []
+    assert stranger.get("/api/jobs/").json()["results"] == []
+
+
+@pytest.mark.django_db
+def test_user_routes_are_refused_to_a_normal_user(user, other_user):
+    stranger = APIClient()
+    stranger.force_authenticate(other_user)
+    for method, path in api_operations():
+        if path.startswith("/api/users/{id}"):
+            url = fill(path, id=user.pk)
+            assert getattr(stranger, method)(url, {}, format="json").status_code == 403, url
