@@ -1,5 +1,6 @@
 """System checks: `manage.py check` says what is misconfigured before a scan fails on it."""
 
+import importlib.util
 import os
 import shutil
 
@@ -29,6 +30,22 @@ def external_tools(app_configs, **kwargs) -> list:
                 f"Not found on PATH: {', '.join(missing)}; RAW metadata and videos are skipped.",
                 hint="apt-get install libimage-exiftool-perl ffmpeg",
                 id="ownphotos.W002",
+            )
+        ]
+    return []
+
+
+@register()
+def face_models(app_configs, **kwargs) -> list:
+    missing = [
+        name for name in ("dlib", "face_recognition_models") if not importlib.util.find_spec(name)
+    ]
+    if missing:
+        return [
+            Warning(
+                f"Not installed: {', '.join(missing)}; faces are not detected.",
+                hint="pip install -r requirements.txt (dlib-bin and face_recognition_models).",
+                id="ownphotos.W010",
             )
         ]
     return []

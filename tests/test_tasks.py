@@ -125,7 +125,8 @@ def test_scanned_photos_get_their_faces_from_the_faces_queue(worker_process, tmp
     deadline = time.monotonic() + JOB_SECONDS
     photos = Photo.objects.for_user(user)
     while time.monotonic() < deadline:
-        if all(p.steps.get("faces", {}).get("state") == "done" for p in photos):
+        steps = photos.values_list("steps", flat=True)
+        if all(step.get("faces", {}).get("state") == "done" for step in steps):
             break
         time.sleep(0.5)
     for path in paths:

@@ -2,7 +2,7 @@
 
 import io
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from PIL import Image
 
 from api.exceptions import NotFound
@@ -31,8 +31,11 @@ def face_get(*, by: User, face: Face | int) -> Face:
 
 
 def people_list(qs: QuerySet[Person]) -> QuerySet[Person]:
-    """People with faces, named first (by name), then unnamed clusters, biggest first."""
-    return qs.filter(face_count__gt=0).order_by("name", "-face_count", "pk")
+    """Named people (by name), then unnamed clusters, biggest first; a cluster emptied by
+    the user's corrections is left out, a named person never."""
+    return qs.filter(Q(face_count__gt=0) | Q(name__isnull=False)).order_by(
+        F("name").asc(nulls_last=True), "-face_count", "pk"
+    )
 
 
 def face_crop_jpeg(*, face: Face) -> bytes:
