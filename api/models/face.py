@@ -1,4 +1,3 @@
-import numpy as np
 from django.db import models
 
 
@@ -55,8 +54,8 @@ class Face(models.Model):
         return [self.top, self.right, self.bottom, self.left]
 
     @property
-    def vector(self) -> np.ndarray:
-        return np.frombuffer(bytes(self.encoding), dtype="<f4")
+    def box_area(self) -> int:
+        return (self.bottom - self.top) * (self.right - self.left)
 
 
 class FaceNotPerson(models.Model):

@@ -31,7 +31,7 @@ class PersonMergeSerializer(serializers.Serializer):
     into = serializers.IntegerField(help_text="The id of the person who stays.")
 
 
-class FaceSerializer(serializers.ModelSerializer):
+class FaceDetailSerializer(serializers.ModelSerializer):
     box = serializers.ListField(
         child=serializers.IntegerField(),
         read_only=True,

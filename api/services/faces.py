@@ -49,13 +49,16 @@ def photo_detect_faces(*, photo: Photo) -> list[Face]:
 def photo_store_faces(*, photo: Photo, detected: list[face_model.DetectedFace]) -> list[Face]:
     """Store what the detector found in `photo`, then recognise or cluster the new faces.
 
-    Faces of an older model version are replaced, except those a user assigned.
+    Faces already stored by this model version are kept as they are (a rerun is a no-op).
+    Faces of an older version are replaced; a user's assignment moves to the new face in
+    the same place.
     """
     with transaction.atomic():
-        photo.faces.exclude(model_version=face_model.MODEL_VERSION).exclude(
-            person_source=Face.Source.USER
-        ).delete()
-        photo.faces.filter(model_version=face_model.MODEL_VERSION).delete()
+        current = list(photo.faces.filter(model_version=face_model.MODEL_VERSION))
+        if current:
+            _step_record(photo, state="done", error="")
+            return current
+        stale = list(photo.faces.all())
         faces = Face.objects.bulk_create(
             [
                 Face(
@@ -71,10 +74,36 @@ def photo_store_faces(*, photo: Photo, detected: list[face_model.DetectedFace]) 
                 for found in detected
             ]
         )
+        _user_labels_carry(stale, faces)
+        Face.objects.filter(pk__in=[face.pk for face in stale]).delete()
+        people_refresh(person_ids={face.person_id for face in stale} - {None})
         _step_record(photo, state="done", error="")
         if faces:
             faces_group(owner=photo.owner, faces=faces)
     return faces
+
+
+def _user_labels_carry(stale: list[Face], faces: list[Face]) -> None:
+    """Give each new face the user's person of an old face that covers the same place."""
+    for old in stale:
+        if old.person_source != Face.Source.USER:
+            continue
+        best = max(faces, key=lambda face: _overlap(old, face), default=None)
+        if best is None or _overlap(old, best) < 0.5 or best.person_source:
+            continue
+        best.person_id, best.person_source = old.person_id, Face.Source.USER
+        best.save(update_fields=["person", "person_source"])
+        FaceNotPerson.objects.filter(face=old).update(face=best)
+
+
+def _overlap(a: Face, b: Face) -> float:
+    """Intersection over union of two face boxes."""
+    width = min(a.right, b.right) - max(a.left, b.left)
+    height = min(a.bottom, b.bottom) - max(a.top, b.top)
+    if width <= 0 or height <= 0:
+        return 0.0
+    union = a.box_area + b.box_area - width * height
+    return width * height / union
 
 
 def _step_record(photo: Photo, *, state: str, error: str) -> None:

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from api.models import Face, Person
 from api.selectors import people as selectors
 from api.serializers.people import (
+    FaceDetailSerializer,
     FacePatchSerializer,
-    FaceSerializer,
     PersonMergeSerializer,
     PersonPatchSerializer,
     PersonSerializer,
@@ -90,14 +90,14 @@ class FaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet
     """Faces found in the caller's photos; PATCH assigns, unassigns or says "not them"."""
 
     queryset = Face.objects.all()
-    serializer_class = FaceSerializer
+    serializer_class = FaceDetailSerializer
     filterset_class = FaceFilter
     http_method_names = ["get", "patch", "head", "options"]
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
         return qs.order_by("-photo_id", "pk")
 
-    @extend_schema(request=FacePatchSerializer, responses=FaceSerializer)
+    @extend_schema(request=FacePatchSerializer, responses=FaceDetailSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         face = self.get_object()
         data = FacePatchSerializer(data=request.data)
@@ -111,7 +111,7 @@ class FaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet
             face = face_services.face_unassign(by=request.user, face=face)
         else:
             face = face_services.face_assign(by=request.user, face=face, person=values["person"])
-        return Response(FaceSerializer(face).data)
+        return Response(FaceDetailSerializer(face).data)
 
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

@@ -208,3 +208,26 @@ def test_another_users_faces_are_never_grouped_with_mine(store, user, other_user
     mine = Person.objects.get()
     assert mine.owner == user
     assert {f.photo.owner_id for f in mine.faces.all()} == {user.pk}
+
+
+def test_a_new_model_version_replaces_faces_and_keeps_the_users_assignment(store, user, manifest):
+    photo = store("faces/_groups/kit_with_rose.jpg")
+    person = Person.objects.create(owner=user, name="Rose Leslie")
+    rose = min(photo.faces.all(), key=lambda face: face.left)
+    services.face_assign(by=user, face=rose, person=person)
+    # As if an older encoder had made these faces.
+    photo.faces.update(model_version="0")
+    photo.steps = {}
+    photo.save(update_fields=["steps"])
+
+    found = services.photo_detect_faces(photo=photo)
+
+    assert len(found) == manifest["faces/_groups/kit_with_rose.jpg"]["faces"]["count"]
+    assert set(photo.faces.values_list("model_version", flat=True)) == {face_model.MODEL_VERSION}
+    assert not Face.objects.filter(pk=rose.pk).exists()
+    carried = photo.faces.get(person=person)
+    assert carried.person_source == Face.Source.USER
+    assert abs(carried.left - rose.left) < 10
+    person.refresh_from_db()
+    assert person.face_count == 1
+    assert person.cover_face_id == carried.pk
