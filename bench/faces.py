@@ -71,9 +71,13 @@ def corpus_detection() -> np.ndarray:
 
 
 def _listed_faces_found(entry: dict, found: list[faces.DetectedFace]) -> int:
-    """How many of the manifest's face boxes hold the centre of a detected face."""
+    """How many of the manifest's face boxes hold the centre of a detected face (the count,
+    at most, for an entry listed without boxes)."""
+    boxes = entry["faces"].get("detector_check", {}).get("dlib_cnn_boxes_ltrb")
+    if boxes is None:
+        return min(len(found), entry["faces"]["count"])
     hits = 0
-    for left, top, right, bottom in entry["faces"]["detector_check"]["dlib_cnn_boxes_ltrb"]:
+    for left, top, right, bottom in boxes:
         hits += any(
             left <= (f.box[1] + f.box[3]) / 2 <= right
             and top <= (f.box[0] + f.box[2]) / 2 <= bottom
