@@ -2,8 +2,8 @@
 user's corrections (assign, unassign, "this is not them").
 
 Whatever a user set is final: faces with person_source "user", "not this person" records,
-and people who are named, hidden or hold a user-set face are never changed by recognition
-or clustering.
+and people who are named, hidden, hold a user-set face or have a "not them" record are never
+changed by recognition or clustering.
 """
 
 import logging
