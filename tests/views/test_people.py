@@ -184,3 +184,12 @@ def test_photo_list_filters_by_person(api, people, theirs):
     assert listed == set(putin.faces.values_list("photo_id", flat=True))
     assert len(listed) == 3
     assert api.get(f"/api/photos/?person={theirs.pk}").json()["results"] == []
+
+
+def test_hidden_people_leave_the_list_and_are_listed_on_request(api, people):
+    putin, powell = people
+    response = api.patch(f"/api/people/{putin.pk}/", {"hidden": True}, format="json")
+    assert response.status_code == 200
+    assert response.json()["hidden"] is True
+    assert [p["id"] for p in api.get("/api/people/").json()] == [powell.pk]
+    assert [p["id"] for p in api.get("/api/people/?hidden=true").json()] == [putin.pk]
