@@ -1,7 +1,18 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from api.models import File, GeocodeLookup, Job, Library, Photo, Place, User
+from api.models import (
+    Face,
+    FaceNotPerson,
+    File,
+    GeocodeLookup,
+    Job,
+    Library,
+    Person,
+    Photo,
+    Place,
+    User,
+)
 
 
 class LibraryInline(admin.TabularInline):
@@ -92,3 +103,38 @@ class GeocodeLookupAdmin(admin.ModelAdmin):
     list_display = ("provider", "lat_key", "lon_key", "answer", "created_at")
     list_filter = ("provider",)
     readonly_fields = ("created_at",)
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "owner", "face_count", "hidden", "cover_face", "updated_at")
+    list_filter = ("hidden", "owner")
+    search_fields = ("name", "owner__username")
+    list_select_related = ("owner",)
+    raw_id_fields = ("cover_face",)
+    readonly_fields = ("face_count", "created_at", "updated_at")
+
+
+@admin.register(Face)
+class FaceAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "photo",
+        "person",
+        "person_source",
+        "distance",
+        "detector",
+        "model_version",
+        "created_at",
+    )
+    list_filter = ("person_source", "detector", "model_version")
+    search_fields = ("person__name", "photo__owner__username")
+    list_select_related = ("person", "photo")
+    raw_id_fields = ("photo", "person")
+    readonly_fields = ("encoding", "created_at")
+
+
+@admin.register(FaceNotPerson)
+class FaceNotPersonAdmin(admin.ModelAdmin):
+    list_display = ("id", "face", "person", "created_at")
+    raw_id_fields = ("face", "person")

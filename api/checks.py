@@ -1,5 +1,6 @@
 """System checks: `manage.py check` says what is misconfigured before a scan fails on it."""
 
+import importlib.util
 import os
 import shutil
 
@@ -44,6 +45,22 @@ def geocoder_known(app_configs, **kwargs) -> list:
                 f"OWNPHOTOS_GEOCODER={settings.GEOCODER!r} is not a known geocoder.",
                 hint=f"Use one of: {', '.join([OFFLINE, *PROVIDERS])}.",
                 id="ownphotos.E010",
+            )
+        ]
+    return []
+
+
+@register()
+def face_models(app_configs, **kwargs) -> list:
+    missing = [
+        name for name in ("dlib", "face_recognition_models") if not importlib.util.find_spec(name)
+    ]
+    if missing:
+        return [
+            Warning(
+                f"Not installed: {', '.join(missing)}; faces are not detected.",
+                hint="pip install -r requirements.txt (dlib-bin and face_recognition_models).",
+                id="ownphotos.W010",
             )
         ]
     return []

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import QuerySet
 
-from api.models import Photo
+from api.models import Face, Photo
 
 
 class PhotoFilter(django_filters.FilterSet):
@@ -18,6 +18,9 @@ class PhotoFilter(django_filters.FilterSet):
     )
     taken_before = django_filters.DateFilter(
         field_name="taken_date", lookup_expr="lte", label="Taken on or before this day"
+    )
+    person = django_filters.NumberFilter(
+        label="Only photos with a face of this person (id)", method="_person"
     )
     favorite = django_filters.BooleanFilter(label="Only favourites (true) or only others (false)")
     video = django_filters.BooleanFilter(field_name="is_video", label="Only videos or only images")
@@ -39,6 +42,7 @@ class PhotoFilter(django_filters.FilterSet):
         fields = [
             "taken_after",
             "taken_before",
+            "person",
             "favorite",
             "video",
             "place",
@@ -62,6 +66,10 @@ class PhotoFilter(django_filters.FilterSet):
 
     def _place_id(self, queryset: QuerySet, name: str, value: float) -> QuerySet:
         return queryset.in_place(int(value))
+
+    def _person(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        """A subquery, not a join: a photo with two faces of one person is listed once."""
+        return queryset.filter(pk__in=Face.objects.filter(person_id=value).values("photo_id"))
 
     def _keep(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         """Applied once in filter_queryset, where the default needs the absent case too."""

@@ -12,8 +12,8 @@ from api.exceptions import OwnPhotosError
 from api.ingest.pipeline import file_extract
 from api.ingest.scan import file_failure_record, library_scan
 from api.ml import geocode
-from api.models import File, Job, Photo
-from api.services import jobs
+from api.models import File, Job, Photo, User
+from api.services import faces, jobs
 from api.services.jobs import job_advance, job_fail, job_finish, job_start
 
 logger = logging.getLogger(__name__)
@@ -114,3 +114,31 @@ def photo_geocode(photo_id: int) -> None:
     photo = Photo.objects.filter(pk=photo_id).first()
     if photo is not None:
         geocode.photo_geocode(photo=photo)
+
+
+@shared_task(
+    base=DjangoTask,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def photo_detect_faces(photo_id: int) -> None:
+    """Detect and group a photo's faces; a photo deleted meanwhile is nothing to do."""
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is not None:
+        faces.photo_detect_faces(photo=photo)
+
+
+@shared_task(
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=1800,
+    time_limit=1900,
+)
+def user_cluster_faces(user_id: int) -> None:
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None:
+        faces.faces_cluster(owner=user)

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from api.views.jobs import JobViewSet
+from api.views.people import FaceViewSet, PersonViewSet
 from api.views.photos import PhotoViewSet
 from api.views.places import PlaceViewSet
 from api.views.timeline import TimelineViewSet
@@ -15,6 +16,8 @@ router.register("timeline", TimelineViewSet, basename="timeline")
 router.register("places", PlaceViewSet, basename="place")
 router.register("jobs", JobViewSet, basename="job")
 router.register("users", UserViewSet, basename="user")
+router.register("people", PersonViewSet, basename="person")
+router.register("faces", FaceViewSet, basename="face")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token"),

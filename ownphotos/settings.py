@@ -207,6 +207,8 @@ CELERY_TASK_ROUTES = {
     "api.tasks.file_process": {"queue": "ingest"},
     "api.tasks.jobs_fail_stale": {"queue": "ingest"},
     "api.tasks.photo_geocode": {"queue": "geocode"},
+    "api.tasks.photo_detect_faces": {"queue": "faces"},
+    "api.tasks.user_cluster_faces": {"queue": "faces"},
 }
 # Beat runs inside the worker that `manage.py serve` starts (celery worker -B).
 CELERY_BEAT_SCHEDULE = {

@@ -163,3 +163,28 @@ def manifest_photos(user, manifest) -> dict:
             gps_alt=gps.get("alt_m"),
         )
     return photos
+
+
+@pytest.fixture(scope="session")
+def faces_folder(tmp_path_factory) -> Path:
+    """A private copy of ../shared/photos/faces, made once per test session."""
+    dest = tmp_path_factory.mktemp("faces") / "faces"
+    shutil.copytree(SHARED_PHOTOS / "faces", dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def face_detections(faces_folder, manifest) -> dict:
+    """What the detector finds in each face photo, keyed by manifest path.
+
+    Detection takes most of a second a photo, so it runs once per session; tests store these
+    results through the same service the pipeline uses.
+    """
+    from api.ml import faces
+
+    found = {}
+    for path in manifest:
+        if path.startswith("faces/"):
+            image, size = faces.load_display_image(faces_folder.parent / path)
+            found[path] = faces.detect_faces(image, display_size=size)
+    return found

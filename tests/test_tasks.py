@@ -10,12 +10,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from api import tasks
-from api.models import Job, Photo
+from api.ml import faces as face_model
+from api.models import Face, Job, Photo
 from api.services.jobs import job_create, job_enqueue
 from api.services.users import user_create_or_update
 from ownphotos.celery import app as celery_app
 from tests.conftest import SHARED_PHOTOS, broker_connection, worker_running
-from tests.factories import PhotoFactory
+from tests.factories import PhotoFactory, corpus_photo
 from tests.ml.test_geocode import EXPECTED
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -158,3 +159,65 @@ def test_scan_job_geocodes_the_geotagged_photos_in_the_worker(worker_process, tm
     assert places == expected
     # The photo without usable GPS was not sent to the geocoder.
     assert all("geocode" not in p.steps for p in Photo.objects.for_user(user).filter(gps_lat=None))
+
+
+FACE_PHOTO = "faces/kit_harington/john2.jpeg"
+
+
+def test_face_tasks_run_on_the_faces_queue():
+    for name in ("api.tasks.photo_detect_faces", "api.tasks.user_cluster_faces"):
+        assert celery_app.amqp.router.route({}, name)["queue"].name == "faces"
+
+
+def test_photo_detect_faces_stores_the_faces_and_records_the_step(user, faces_folder, manifest):
+    photo = corpus_photo(
+        owner=user, path=faces_folder.parent / FACE_PHOTO, entry=manifest[FACE_PHOTO]
+    )
+    tasks.photo_detect_faces(photo.pk)
+    assert Face.objects.filter(photo=photo).count() == manifest[FACE_PHOTO]["faces"]["count"]
+    photo.refresh_from_db()
+    assert photo.steps["faces"]["state"] == "done"
+    assert photo.steps["faces"]["version"] == face_model.MODEL_VERSION
+
+
+def test_photo_detect_faces_for_a_deleted_photo_does_nothing(user, faces_folder, manifest):
+    photo = corpus_photo(
+        owner=user, path=faces_folder.parent / FACE_PHOTO, entry=manifest[FACE_PHOTO]
+    )
+    photo_id = photo.pk
+    photo.delete()
+    tasks.photo_detect_faces(photo_id)
+    assert not Face.objects.exists()
+
+
+def test_scanned_photos_get_their_faces_from_the_faces_queue(worker_process, tmp_path, manifest):
+    """Scan, thumbnails, then face detection on the big thumbnail, all in a real worker."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    paths = ["faces/_groups/two_people_obama_biden.jpg", "faces/joe_biden/biden.jpg"]
+    for path in paths:
+        shutil.copy(SHARED_PHOTOS / path, folder)
+    user = user_create_or_update(username="erin", libraries=[folder])
+    job = _job_wait(job_enqueue(job=job_create(owner=user, kind=Job.Kind.SCAN)))
+    assert job.state == Job.State.DONE, job.reason
+
+    deadline = time.monotonic() + JOB_SECONDS
+    photos = Photo.objects.for_user(user)
+    while time.monotonic() < deadline:
+        steps = photos.values_list("steps", flat=True)
+        if all(step.get("faces", {}).get("state") == "done" for step in steps):
+            break
+        time.sleep(0.5)
+    for path in paths:
+        photo = photos.get(files__path__endswith="/" + path.rsplit("/", 1)[1])
+        assert photo.steps["faces"]["state"] == "done"
+        expected = manifest[path]["faces"]["detector_check"]["dlib_cnn_boxes_ltrb"]
+        found = list(photo.faces.all())
+        assert len(found) == len(expected)
+        for face in found:
+            x, y = (face.left + face.right) / 2, (face.top + face.bottom) / 2
+            assert any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in expected), face.box
+    # Biden is in both photos: the second one found him in the first's cluster.
+    biden = photos.get(files__path__endswith="/biden.jpg").faces.get()
+    assert biden.person is not None
+    assert biden.person.face_count == 2

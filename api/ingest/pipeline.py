@@ -130,7 +130,18 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
         file.error = error
     if error:
         raise UnreadableFile(error)
+    _enrichment_enqueue(photo)
     return photo
+
+
+def _enrichment_enqueue(photo: Photo) -> None:
+    """Start the steps that read the thumbnails, once the photo's transaction commits.
+
+    Each is idempotent, so a rescan that makes thumbnails again costs them nothing.
+    """
+    from api import tasks  # api.tasks imports this module
+
+    tasks.photo_detect_faces.delay_on_commit(photo.pk)
 
 
 def _metadata_apply(*, photo: Photo, media: Media, file: File) -> None:

@@ -1,7 +1,20 @@
+from api.models.face import Face, FaceNotPerson
 from api.models.file import File
 from api.models.job import Job
+from api.models.person import Person
 from api.models.photo import Photo
 from api.models.place import GeocodeLookup, Place
 from api.models.user import Library, User
 
-__all__ = ["File", "GeocodeLookup", "Job", "Library", "Photo", "Place", "User"]
+__all__ = [
+    "Face",
+    "FaceNotPerson",
+    "File",
+    "GeocodeLookup",
+    "Job",
+    "Library",
+    "Person",
+    "Photo",
+    "Place",
+    "User",
+]

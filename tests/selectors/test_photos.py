@@ -26,9 +26,12 @@ def test_photo_list_reads_only_the_grid_columns(user):
 
 
 @pytest.mark.django_db
-def test_photo_detail_fetches_files_in_one_more_query(user, django_assert_num_queries):
+def test_photo_detail_fetches_files_and_faces_in_one_more_query_each(
+    user, django_assert_num_queries
+):
     photo = PhotoFactory(owner=user)
     FileFactory.create_batch(3, photo=photo)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         found = photo_detail(photos=Photo.objects.for_user(user)).get(pk=photo.pk)
         assert len([file.path for file in found.files.all()]) == 3
+        assert list(found.faces.all()) == []
