@@ -24,7 +24,8 @@ class TimelineViewSet(OwnedViewSet):
     serializer_class = PhotoListSerializer
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
-        return qs
+        # The timeline is the caller's own photos, not those of albums shared with them.
+        return qs.for_user(self.request.user)
 
     @extend_schema(responses=TimelineDaySerializer(many=True))
     def list(self, request: Request) -> Response:
