@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from api.models import File, Job, Library, Photo, User
+from api.models import Album, AlbumLink, AlbumPhoto, AlbumShare, File, Job, Library, Photo, User
 
 
 class LibraryInline(admin.TabularInline):
@@ -75,3 +75,32 @@ class JobAdmin(admin.ModelAdmin):
     list_filter = ("kind", "state", "owner")
     search_fields = ("owner__username", "reason")
     readonly_fields = ("created_at", "started_at", "finished_at", "heartbeat_at")
+
+
+class AlbumPhotoInline(admin.TabularInline):
+    model = AlbumPhoto
+    extra = 0
+    raw_id_fields = ("photo",)
+    readonly_fields = ("added_at",)
+
+
+class AlbumShareInline(admin.TabularInline):
+    model = AlbumShare
+    extra = 0
+    raw_id_fields = ("user",)
+
+
+class AlbumLinkInline(admin.StackedInline):
+    model = AlbumLink
+    extra = 0
+    readonly_fields = ("token", "created_at")
+
+
+@admin.register(Album)
+class AlbumAdmin(admin.ModelAdmin):
+    list_display = ("title", "owner", "kind", "start_at", "edited_by_user", "updated_at")
+    list_filter = ("kind", "edited_by_user", "owner")
+    search_fields = ("title", "owner__username")
+    list_select_related = ("owner",)
+    raw_id_fields = ("cover",)
+    inlines = [AlbumPhotoInline, AlbumShareInline, AlbumLinkInline]
