@@ -12,9 +12,10 @@ import datetime as dt
 import logging
 import math
 from calendar import month_name
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +30,14 @@ MOVE_KM = 200.0
 MIN_PHOTOS = 3
 EARTH_KM = 6371.0
 DASH = "\N{EN DASH}"
+
+
+class _Event(NamedTuple):
+    id: int
+    start_at: dt.datetime
+    end_at: dt.datetime
+    edited: bool
+    title: str
 
 
 @dataclass
@@ -111,7 +120,7 @@ def _merge(spans: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.dateti
 
 def _windows(
     spans: list[tuple[dt.datetime, dt.datetime]],
-    events: list[tuple[int, dt.datetime, dt.datetime, bool]],
+    events: list[_Event],
 ) -> list[tuple[dt.datetime, dt.datetime]]:
     """The time ranges to regroup: `spans` widened to whole events until no event sticks out
     of a range."""
@@ -119,7 +128,7 @@ def _windows(
     while True:
         starts = [w[0] for w in windows]
         spans = list(windows)
-        for _, start, end, _edited in events:
+        for _, start, end, *_ in events:
             i = bisect.bisect_right(starts, end) - 1
             if i >= 0 and windows[i][1] >= start and (start < windows[i][0] or end > windows[i][1]):
                 spans.append((start, end))
@@ -145,12 +154,13 @@ def events_regenerate(*, user: User, full: bool = False) -> dict[str, int]:
     state, _ = EventGrouping.objects.select_for_update().get_or_create(owner=user)
     started = timezone.now()
     since = state.grouped_at
-    events = list(
-        Album.objects.for_user(user)
+    events = [
+        _Event(*row)
+        for row in Album.objects.for_user(user)
         .filter(kind=Album.Kind.EVENT)
         .order_by("start_at")
-        .values_list("id", "start_at", "end_at", "edited_by_user")
-    )
+        .values_list("id", "start_at", "end_at", "edited_by_user", "title")
+    ]
     # A file's modification time says when it was copied, not when the photo was taken.
     photos = (
         Photo.objects.for_user(user)
@@ -168,7 +178,7 @@ def events_regenerate(*, user: User, full: bool = False) -> dict[str, int]:
             ).values_list("album_id", flat=True)
         )
         spans = [(t - GAP, t + GAP) for t in changed.values_list("taken_at", flat=True)]
-        spans += [(start, end) for pk, start, end, _ in events if pk in touched]
+        spans += [(event.start_at, event.end_at) for event in events if event.id in touched]
         windows = _windows(spans, events)
         if windows:
             photos = photos.filter(taken_at__gte=windows[0][0], taken_at__lte=windows[-1][1])
@@ -184,7 +194,7 @@ def events_regenerate(*, user: User, full: bool = False) -> dict[str, int]:
     )
     if windows is not None:
         shots = [shot for shot in shots if _inside(shot.taken_at, windows)]
-        events = [event for event in events if _inside(event[1], windows)]
+        events = [event for event in events if _inside(event.start_at, windows)]
     counts = _regroup(user=user, shots=shots, events=events, since=since)
     state.grouped_at = started
     state.save(update_fields=["grouped_at"])
@@ -196,18 +206,19 @@ def _regroup(
     *,
     user: User,
     shots: list[_Shot],
-    events: list[tuple[int, dt.datetime, dt.datetime, bool]],
+    events: list[_Event],
     since: dt.datetime | None,
 ) -> dict[str, int]:
     """Regroup `shots` (every untrashed dated photo of the affected ranges) and rewrite the
     events lying in those ranges. Edited events only gain photos changed since `since` that
     were taken inside their span; a photo the user took out stays out."""
-    edited = [(pk, start, end) for pk, start, end, was_edited in events if was_edited]
-    old_ids = [pk for pk, _, _, was_edited in events if not was_edited]
-    current: dict[int, set[int]] = {pk: set() for pk, *_ in events}
+    edited = [event for event in events if event.edited]
+    old = {event.id: event for event in events if not event.edited}
+    # album id -> {photo id: membership id}
+    current: dict[int, dict[int, int]] = {event.id: {} for event in events}
     members = AlbumPhoto.objects.filter(album_id__in=list(current))
-    for album_id, photo_id in members.values_list("album_id", "photo_id"):
-        current[album_id].add(photo_id)
+    for pk, album_id, photo_id in members.values_list("id", "album_id", "photo_id"):
+        current[album_id][photo_id] = pk
     kept = set(
         AlbumPhoto.objects.filter(
             album__owner=user, album__kind=Album.Kind.EVENT, album__edited_by_user=True
@@ -215,20 +226,18 @@ def _regroup(
     )
     free, additions = [], []
     for shot in shots:
-        inside = next((pk for pk, start, end in edited if start <= shot.taken_at <= end), None)
-        if inside is None and shot.id not in kept:
+        if shot.id in kept:
+            continue
+        inside = next((e.id for e in edited if e.start_at <= shot.taken_at <= e.end_at), None)
+        if inside is None:
             free.append(shot)
-        elif (
-            inside is not None
-            and shot.id not in kept
-            and (since is None or shot.updated_at >= since)
-        ):
+        elif since is None or shot.updated_at >= since:
             additions.append(AlbumPhoto(album_id=inside, photo_id=shot.id))
 
-    event_of = {pk: album_id for album_id in old_ids for pk in current[album_id]}
+    event_of = {pk: album_id for album_id in old for pk in current[album_id]}
     groups = [group for group in _group(free) if len(group) >= MIN_PHOTOS]
     # Each group keeps the old event holding most of its photos, biggest groups first.
-    unused, plan = set(old_ids), []
+    unused, plan = set(old), []
     for group in sorted(groups, key=len, reverse=True):
         votes = Counter(event_of[s.id] for s in group if event_of.get(s.id) in unused)
         reuse = votes.most_common(1)[0][0] if votes else None
@@ -242,26 +251,24 @@ def _regroup(
     ]
     Album.objects.bulk_create(new_albums, batch_size=1000)
     created = iter(new_albums)
-    updated, removals = [], defaultdict(list)
+    updated, removals = [], []
     for reuse, group in plan:
         album = next(created) if reuse is None else Album(pk=reuse, **_fields(group))
-        if reuse is not None:
-            updated.append(album)
         wanted = {s.id for s in group}
-        have = current.get(album.pk, set())
-        if have - wanted:
-            removals[album.pk] = list(have - wanted)
-        additions.extend(
+        have = current.get(album.pk, {})
+        gone = [pk for photo_id, pk in have.items() if photo_id not in wanted]
+        new = [
             AlbumPhoto(album_id=album.pk, photo_id=s.id, order=i)
             for i, s in enumerate(group)
             if s.id not in have
-        )
-    Album.objects.bulk_update(
-        updated, ["title", "start_at", "end_at", "updated_at"], batch_size=500
-    )
+        ]
+        removals += gone
+        additions += new
+        if reuse is not None and (gone or new or _changed(old[reuse], album)):
+            updated.append(album)
+    Album.objects.bulk_update(updated, ["title", "start_at", "end_at", "updated_at"])
     Album.objects.filter(pk__in=unused).delete()
-    for album_id, photo_ids in removals.items():
-        AlbumPhoto.objects.filter(album_id=album_id, photo_id__in=photo_ids).delete()
+    AlbumPhoto.objects.filter(pk__in=removals).delete()
     AlbumPhoto.objects.bulk_create(additions, batch_size=1000)
     return {
         "created": len(new_albums),
@@ -269,6 +276,14 @@ def _regroup(
         "deleted": len(unused),
         "photos": len(shots),
     }
+
+
+def _changed(event: _Event, album: Album) -> bool:
+    return (event.title, event.start_at, event.end_at) != (
+        album.title,
+        album.start_at,
+        album.end_at,
+    )
 
 
 def _fields(group: list[_Shot]) -> dict:
