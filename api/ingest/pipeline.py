@@ -123,8 +123,9 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
     finally:
         media.close()
     photo.save()
-    File.objects.filter(pk=file.pk).update(error=error)
-    file.error = error
+    if file.error != error:
+        File.objects.filter(pk=file.pk).update(error=error)
+        file.error = error
     if error:
         raise UnreadableFile(error)
     return photo

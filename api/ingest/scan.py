@@ -64,11 +64,20 @@ def library_scan(
     work: list[tuple[str, os.stat_result, bool, Library | None]] = []
     last_beat = time.monotonic()
     for root, library in _roots(user, path):
+        if not root.is_dir():
+            # An unmounted disk is not a deleted library: mark nothing missing, say why.
+            logger.warning("library folder %s is not reachable; skipped", root)
+            if job is not None:
+                job_advance(job=job, done=0, path=str(root), error="folder not reachable")
+            continue
+        prefix = f"{root}{os.sep}"
+        # LIKE is case-insensitive on SQLite: the exact prefix is checked again here.
         known = {
             row[1]: row
             for row in File.objects.for_user(user)
-            .filter(path__startswith=f"{root}{os.sep}")
+            .filter(path__startswith=prefix)
             .values_list("id", "path", "size", "mtime_ns", "missing")
+            if row[1].startswith(prefix)
         }
         seen: set[str] = set()
         back: list[int] = []

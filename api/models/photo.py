@@ -95,8 +95,19 @@ class Photo(models.Model):
         indexes = [
             # The photo list: newest first, per owner.
             models.Index(fields=["owner", "-taken_at", "-id"], name="photo_owner_taken"),
-            # The timeline: one GROUP BY over the day.
-            models.Index(fields=["owner", "taken_date"], name="photo_owner_day"),
+            # The timeline and the library's count: one index-only GROUP BY over the day. Partial,
+            # so hidden and trashed rows are left out without reading the table.
+            models.Index(
+                fields=["owner", "taken_date"],
+                name="photo_library_day",
+                condition=Q(hidden=False, in_trash=False),
+            ),
+            # Favourites, a first-class view: its page and its count without reading the table.
+            models.Index(
+                fields=["owner", "-taken_at", "-id"],
+                name="photo_library_favorite",
+                condition=Q(favorite=True, hidden=False, in_trash=False),
+            ),
         ]
 
     def __str__(self) -> str:

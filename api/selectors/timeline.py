@@ -1,26 +1,30 @@
-"""The timeline: day buckets in one aggregate query over the (owner, taken_date) index."""
+"""The timeline: day buckets in one aggregate query over the partial (owner, taken_date) index."""
 
 import datetime as dt
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, QuerySet
 
 from api.models import Photo
 from api.selectors.photos import photo_list
 
 
-def timeline_days(*, photos: QuerySet[Photo]) -> QuerySet:
-    """`[{"date", "count"}]` newest day first, undated photos last with date None.
+def timeline_days(*, photos: QuerySet[Photo]) -> list[tuple[dt.date | None, int]]:
+    """`(day, count)` newest day first, undated photos last with day None.
 
     `taken_date` is the day where the photo was taken (camera-local), so a photo shot at 23:30
-    on 4 July stays on 4 July whatever the server's zone. Hidden and trashed photos are left out.
+    on 4 July stays on 4 July whatever the server's zone. Hidden and trashed photos are left
+    out. The query orders by the bare index column (an index-only scan, no sort); databases
+    disagree on where NULL goes, so the undated bucket is moved last here.
     """
-    return (
+    rows = list(
         photos.in_library()
         .order_by()
-        .values(date=F("taken_date"))
-        .annotate(count=Count("id"))
-        .order_by(F("taken_date").desc(nulls_last=True))
+        .values("taken_date")
+        .annotate(count=Count("*"))
+        .order_by("-taken_date")
+        .values_list("taken_date", "count")
     )
+    return [row for row in rows if row[0] is not None] + [row for row in rows if row[0] is None]
 
 
 def timeline_day_photos(*, photos: QuerySet[Photo], day: dt.date) -> QuerySet[Photo]:

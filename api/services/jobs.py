@@ -14,12 +14,13 @@ from api.models import Job, User
 
 logger = logging.getLogger(__name__)
 
-# A job with thousands of broken files keeps the first ones; the count is in `result`.
+# A job with more broken files keeps the first ones; `done` and the scan's counts have all.
 MAX_ERRORS = 1000
 
 
 class _JsonAppend(Func):
-    """`errors || [value]` in SQL, so recording an error is part of the same UPDATE."""
+    """`errors || [value]` in SQL while the list is shorter than MAX_ERRORS, so recording an
+    error is part of the same UPDATE and a job with a million broken files stays small."""
 
     output_field = JSONField()
 
@@ -27,12 +28,15 @@ class _JsonAppend(Func):
         field_sql, field_params = compiler.compile(self.source_expressions[0])
         value_sql, value_params = compiler.compile(self.source_expressions[1])
         if connection.vendor == "postgresql":
-            sql = f"({field_sql} || jsonb_build_array(({value_sql})::jsonb))"
+            length = f"jsonb_array_length({field_sql})"
+            appended = f"({field_sql} || jsonb_build_array(({value_sql})::jsonb))"
         elif connection.vendor == "sqlite":
-            sql = f"json_insert({field_sql}, '$[#]', json({value_sql}))"
+            length = f"json_array_length({field_sql})"
+            appended = f"json_insert({field_sql}, '$[#]', json({value_sql}))"
         else:
             raise NotImplementedError(f"job errors are not supported on {connection.vendor}")
-        return sql, (*field_params, *value_params)
+        sql = f"CASE WHEN {length} < {MAX_ERRORS:d} THEN {appended} ELSE {field_sql} END"
+        return sql, (*field_params, *field_params, *value_params, *field_params)
 
 
 def job_create(*, owner: User, kind: str, params: dict | None = None) -> Job:
@@ -77,13 +81,10 @@ def job_advance(*, job: Job, done: int = 1, path: str = "", error: str = "") -> 
     """Count `done` more units, beat the heart and, when `error` is given, record it against
     `path` — all in one UPDATE."""
     changes = {"done": F("done") + done, "heartbeat_at": timezone.now()}
-    query = Job.objects.filter(pk=job.pk)
     if error:
         entry = json.dumps({"path": path, "error": error})
         changes["errors"] = _JsonAppend(F("errors"), Value(entry))
-        if len(job.errors) >= MAX_ERRORS:
-            changes.pop("errors")
-    query.update(**changes)
+    Job.objects.filter(pk=job.pk).update(**changes)
 
 
 def job_heartbeat(*, job: Job) -> None:

@@ -23,7 +23,8 @@ class PhotoCursorPagination(BasePagination):
 
     DRF's CursorPagination keys on one field and cannot place NULLs, so the list is read as two
     index-ordered segments (dated, then undated) from the last key seen. Any page, however deep,
-    is an index range scan of `page_size` rows; `count` is the filtered total.
+    is an index range scan of `page_size` rows. `count` is the filtered total, counted on the
+    first page and carried in the cursors, so paging on costs no COUNT over the whole library.
     """
 
     page_size = 100
@@ -36,8 +37,8 @@ class PhotoCursorPagination(BasePagination):
         self.request = request
         self.base_url = request.build_absolute_uri()
         self.page_size = self._page_size(request)
-        forward, key = self._decode(request.query_params.get(self.cursor_query_param))
-        self.count = queryset.count()
+        forward, key, count = self._decode(request.query_params.get(self.cursor_query_param))
+        self.count = queryset.count() if count is None else count
         fetch = self._after if forward else self._before
         rows = fetch(queryset, key, self.page_size + 1)
         more = len(rows) > self.page_size
@@ -138,21 +139,28 @@ class PhotoCursorPagination(BasePagination):
             rows += list(dated.order_by("taken_at", "id")[: limit - len(rows)])
         return rows
 
-    def _decode(self, cursor: str | None) -> tuple[bool, tuple | None]:
+    def _decode(self, cursor: str | None) -> tuple[bool, tuple | None, int | None]:
         if not cursor:
-            return True, None
+            return True, None, None
         try:
             data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
             taken_at = dt.datetime.fromisoformat(data["t"]) if data["t"] else None
-            return bool(data["f"]), (taken_at, int(data["i"]))
-        except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+            count = data.get("c")
+            count = int(count) if count is not None else None
+            return bool(data["f"]), (taken_at, int(data["i"])), count
+        except (binascii.Error, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise NotFound(self.invalid_cursor_message) from exc
 
     def _link(self, cursor: tuple | None) -> str | None:
         if cursor is None:
             return None
         forward, (taken_at, pk) = cursor
-        data = {"f": int(forward), "t": taken_at.isoformat() if taken_at else None, "i": pk}
+        data = {
+            "f": int(forward),
+            "t": taken_at.isoformat() if taken_at else None,
+            "i": pk,
+            "c": self.count,
+        }
         encoded = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode())
         url = remove_query_param(self.base_url, self.cursor_query_param)
         return replace_query_param(url, self.cursor_query_param, encoded.decode())

@@ -1,9 +1,14 @@
 import datetime as dt
+import shutil
+import time
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from api.models import Job, Library
+from tests.conftest import SHARED_PHOTOS
 from tests.factories import JobFactory, LibraryFactory
 
 
@@ -100,3 +105,54 @@ def test_scan_of_a_path_outside_the_callers_libraries_is_400(api, user, other_us
         assert response.json()["code"] == "path_outside_library"
     assert not Job.objects.filter(owner=user).exists()
     assert Library.objects.filter(owner=user).count() == 1
+
+
+def _follow(api, job_id: int, seconds: float = 90) -> list[dict]:
+    """Poll the job through the API until it ends; returns every distinct state seen."""
+    seen: list[dict] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        body = api.get(f"/api/jobs/{job_id}/").json()
+        if not seen or (body["state"], body["progress"]) != (
+            seen[-1]["state"],
+            seen[-1]["progress"],
+        ):
+            seen.append(body)
+        if body["state"] in {"done", "failed"}:
+            return seen
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} still {seen[-1]['state']} after {seconds} s")
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_scan_job_goes_from_queued_to_done_in_a_real_worker(worker_process, user, tmp_path):
+    folder = tmp_path / "photos"
+    shutil.copytree(SHARED_PHOTOS / "gps", folder)
+    shutil.copytree(SHARED_PHOTOS / "broken", folder / "broken")
+    LibraryFactory(owner=user, path=str(folder.resolve()))
+    api = APIClient()
+    api.force_authenticate(user)
+
+    response = api.post("/api/jobs/scan/", {}, format="json")
+    assert response.status_code == 202
+    assert response.json()["state"] == "queued"
+    seen = _follow(api, response.json()["id"])
+
+    order = ["queued", "running", "done"]
+    states = [body["state"] for body in seen]
+    assert states == sorted(states, key=order.index)
+    progress = [body["progress"]["done"] for body in seen]
+    assert progress == sorted(progress)
+    last = seen[-1]
+    assert last["state"] == "done", last["reason"]
+    files = sum(1 for path in folder.rglob("*") if path.is_file())
+    assert last["progress"] == {"done": files, "total": files}
+    failed = {Path(error["path"]).name for error in last["errors"]}
+    assert {"text_file_named.jpg", "zero_bytes.jpg"} <= failed
+    assert last["result"]["failed"] == len(last["errors"])
+    photos = api.get("/api/photos/?page_size=100").json()
+    # Files that are no media have no photo; a HEIC without pixels keeps its facts as a photo.
+    assert photos["count"] == files - len({"text_file_named.jpg", "zero_bytes.jpg"})
+    dscn = next(row for row in photos["results"] if row["taken_at"] == "2008-10-22T16:28:39")
+    assert api.get(dscn["thumbnails"]["small"]).status_code == 200

@@ -63,6 +63,18 @@ def test_cursor_pages_walk_every_photo_once_in_order_both_ways(api, user):
 
 
 @pytest.mark.django_db
+def test_next_pages_carry_the_count_instead_of_counting_again(
+    api, user, django_assert_max_num_queries
+):
+    PhotoFactory.create_batch(5, owner=user)
+    first = api.get("/api/photos/?page_size=2").json()
+    with django_assert_max_num_queries(2) as paged:
+        second = api.get(first["next"]).json()
+    assert not any("COUNT(" in query["sql"] for query in paged.captured_queries)
+    assert first["count"] == second["count"] == 5
+
+
+@pytest.mark.django_db
 def test_a_broken_cursor_is_404_not_a_500(api, user):
     PhotoFactory(owner=user)
     assert api.get("/api/photos/?cursor=not-base64!").status_code == 404

@@ -1,5 +1,6 @@
 import shutil
 import struct
+import time
 import zlib
 from pathlib import Path
 
@@ -120,3 +121,25 @@ def test_another_users_identical_upload_is_their_own_photo(api, user, other_user
     response = _upload(api, JPEG)
     assert response.status_code == 201
     assert response.json()["id"] != mine
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_an_uploaded_jpeg_is_complete_once_its_job_is_done(worker_process, api, user):
+    response = _upload(api, JPEG)
+    assert response.status_code == 201
+    photo_id, job_id = response.json()["id"], response.json()["job"]
+    deadline = time.monotonic() + 60
+    while (job := api.get(f"/api/jobs/{job_id}/").json())["state"] not in {"done", "failed"}:
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+    assert (job["kind"], job["state"], job["progress"]) == (
+        "upload",
+        "done",
+        {"done": 1, "total": 1},
+    )
+    body = api.get(f"/api/photos/{photo_id}/").json()
+    assert body["taken_at"] == "2022-03-31T11:31:56"
+    assert (body["camera_make"], body["camera_model"]) == ("Canon", "Canon EOS R5")
+    assert (body["width"], body["height"]) == (800, 533)
+    assert api.get(f"/api/photos/{photo_id}/thumbnail/big/").status_code == 200
