@@ -37,13 +37,14 @@ class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
     """The caller's photos: list (newest first), detail, changes, thumbnails, upload."""
 
     queryset = Photo.objects.all()
+    # Photos of albums shared with the caller open by id, but only their own are listed.
+    owned_actions = ("list",)
     filterset_class = PhotoFilter
     pagination_class = PhotoCursorPagination
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
         if self.action == "list":
-            # Photos of albums shared with the caller open by id, but only theirs are listed.
-            return photo_list(photos=qs.for_user(self.request.user))
+            return photo_list(photos=qs)
         if self.action == "thumbnail":
             return qs.only("id", "owner_id", "content_hash")
         return photo_detail(photos=qs)

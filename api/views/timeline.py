@@ -19,13 +19,14 @@ class TimelineViewSet(OwnedViewSet):
     """Days with photos, and one day's photos; hidden and trashed photos are left out."""
 
     queryset = Photo.objects.all()
+    # The caller's own photos, not those of albums shared with them.
+    owned_actions = ("list", "day")
     pagination_class = None
     filter_backends = []
     serializer_class = PhotoListSerializer
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
-        # The timeline is the caller's own photos, not those of albums shared with them.
-        return qs.for_user(self.request.user)
+        return qs
 
     @extend_schema(responses=TimelineDaySerializer(many=True))
     def list(self, request: Request) -> Response:
