@@ -6,6 +6,7 @@ import secrets
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from api.exceptions import NotFound, OwnPhotosError, UnknownPhotos, UnknownUser
 from api.models import Album, AlbumLink, AlbumPhoto, AlbumShare, Photo, User
@@ -158,11 +159,14 @@ def album_public_link(
     allow_gps: bool = False,
 ) -> AlbumLink | None:
     """Open the album to anyone with its link, or close it at once (`public=False`, None
-    returned). Asking again keeps the token and takes the new expiry and GPS choice."""
+    returned). Asking again keeps the token and takes the new expiry and GPS choice; an
+    expiry in the past is refused."""
     album = _own_album(by=by, album=album)
     if not public:
         AlbumLink.objects.filter(album=album).delete()
         return None
+    if expires_at is not None and expires_at <= timezone.now():
+        raise OwnPhotosError("The link would expire before it is made: give a future time.")
     link, _ = AlbumLink.objects.update_or_create(
         album=album,
         defaults={"expires_at": expires_at, "allow_gps": allow_gps},

@@ -149,3 +149,13 @@ def test_hidden_and_trashed_photos_stay_out_of_a_public_album(scanned, scanned_a
     for photo_id in (hidden, trashed):
         url = f"{path}photos/{photo_id}/thumbnail/small/"
         assert visitor.get(url).status_code == 404
+
+
+def test_a_link_expiring_in_the_past_is_refused_and_none_is_made(scanned, scanned_api):
+    album_id = _album(scanned_api, [])
+    past = (timezone.now() - dt.timedelta(minutes=1)).isoformat()
+    response = scanned_api.post(
+        f"/api/albums/{album_id}/share/", {"public": True, "expires_at": past}, format="json"
+    )
+    assert response.status_code == 400
+    assert not AlbumLink.objects.filter(album_id=album_id).exists()
