@@ -60,6 +60,7 @@ def test_photos_are_added_and_removed_in_bulk_and_can_be_replaced_in_a_given_ord
     scanned, scanned_api
 ):
     a, b, c = _ids(scanned, *DSCN)
+    _create(scanned_api, "elsewhere", [c, a])  # other memberships do not leak into this one
     album = _create(scanned_api, "walk", [a])
     url = f"/api/albums/{album['id']}/photos/"
 
