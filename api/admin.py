@@ -99,7 +99,7 @@ class AlbumLinkInline(admin.StackedInline):
 @admin.register(Album)
 class AlbumAdmin(admin.ModelAdmin):
     list_display = ("title", "owner", "kind", "start_at", "edited_by_user", "updated_at")
-    list_filter = ("kind", "edited_by_user", "owner")
+    list_filter = ("kind", "edited_by_user", "dismissed", "owner")
     search_fields = ("title", "owner__username")
     list_select_related = ("owner",)
     raw_id_fields = ("cover",)

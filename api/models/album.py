@@ -5,12 +5,12 @@ from django.db.models import Q
 
 class AlbumQuerySet(models.QuerySet):
     def for_user(self, user) -> "AlbumQuerySet":
-        return self.filter(owner=user)
+        return self.filter(owner=user, dismissed=False)
 
     def visible_to(self, user) -> "AlbumQuerySet":
         """The user's albums and the albums others shared with them (read-only)."""
         shared = AlbumShare.objects.filter(user=user).values("album_id")
-        return self.filter(Q(owner=user) | Q(pk__in=shared))
+        return self.filter(Q(owner=user) | Q(pk__in=shared), dismissed=False)
 
 
 class Album(models.Model):
@@ -45,6 +45,9 @@ class Album(models.Model):
     start_at = models.DateTimeField(null=True, blank=True)
     end_at = models.DateTimeField(null=True, blank=True)
     edited_by_user = models.BooleanField(default=False)
+    # An event the user deleted: out of sight everywhere, but kept with its photos so that
+    # regrouping does not bring it back.
+    dismissed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

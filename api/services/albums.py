@@ -98,8 +98,16 @@ def album_update(
 
 @transaction.atomic
 def album_delete(*, by: User, album: Album) -> None:
-    """The album goes; its photos stay in the library."""
-    _own_album(by=by, album=album).delete()
+    """The album goes; its photos stay in the library. A deleted event is only dismissed:
+    unseen and unshared, it keeps its photos so that regrouping does not make it again."""
+    album = _own_album(by=by, album=album)
+    if album.kind != Album.Kind.EVENT:
+        album.delete()
+        return
+    album.shares.all().delete()
+    AlbumLink.objects.filter(album=album).delete()
+    album.dismissed = album.edited_by_user = True
+    album.save(update_fields=["dismissed", "edited_by_user", "updated_at"])
 
 
 @transaction.atomic

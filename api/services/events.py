@@ -154,10 +154,10 @@ def events_regenerate(*, user: User, full: bool = False) -> dict[str, int]:
     state, _ = EventGrouping.objects.select_for_update().get_or_create(owner=user)
     started = timezone.now()
     since = state.grouped_at
+    # Dismissed events too (not `for_user`): they hold their photos like edited ones.
     events = [
         _Event(*row)
-        for row in Album.objects.for_user(user)
-        .filter(kind=Album.Kind.EVENT)
+        for row in Album.objects.filter(owner=user, kind=Album.Kind.EVENT)
         .order_by("start_at")
         .values_list("id", "start_at", "end_at", "edited_by_user", "title")
     ]

@@ -6,7 +6,7 @@ import pytest
 
 from api.ingest.scan import library_scan
 from api.models import Album, Photo
-from api.services.albums import album_remove_photos, album_update
+from api.services.albums import album_delete, album_remove_photos, album_update
 from api.services.events import event_title, events_regenerate
 from api.services.photos import photo_update
 from tests.factories import PhotoFactory, UserFactory
@@ -130,6 +130,19 @@ def test_renamed_event_keeps_title_and_members_and_gains_new_photos_taken_inside
     event.refresh_from_db()
     assert (event.title, event.edited_by_user) == ("Porto with Ana", True)
     assert _events(user) == [("Porto with Ana", _ids(trip + inside) - {trip[2].pk})]
+
+
+def test_a_deleted_event_does_not_come_back_when_events_are_regrouped(user):
+    trip = _shots(user, _at(2017, 5, 1, 8), 4, dt.timedelta(hours=1))
+    events_regenerate(user=user)
+    album_delete(by=user, album=Album.objects.get(kind=Album.Kind.EVENT))
+
+    _shots(user, _at(2017, 5, 1, 9, 30), 1, dt.timedelta(0))
+    events_regenerate(user=user)
+    events_regenerate(user=user, full=True)
+
+    assert _events(user) == []
+    assert Photo.objects.filter(pk__in=_ids(trip)).count() == 4
 
 
 def test_trashed_photos_leave_their_event_and_come_back_when_restored(user):

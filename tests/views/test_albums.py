@@ -255,3 +255,8 @@ def test_events_are_listed_by_kind_and_editing_one_marks_it_edited(scanned, scan
         f"/api/albums/{events[0]['id']}/", {"title": "Arezzo"}, format="json"
     ).json()
     assert (renamed["title"], renamed["edited_by_user"]) == ("Arezzo", True)
+
+    url = f"/api/albums/{events[0]['id']}/"
+    assert scanned_api.delete(url).status_code == 204
+    assert scanned_api.get(url).status_code == 404
+    assert scanned_api.get("/api/albums/?kind=event").json()["results"] == []
