@@ -2,6 +2,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from api.models import (
+    Album,
+    AlbumLink,
+    AlbumPhoto,
+    AlbumShare,
     Face,
     FaceNotPerson,
     File,
@@ -138,3 +142,32 @@ class FaceAdmin(admin.ModelAdmin):
 class FaceNotPersonAdmin(admin.ModelAdmin):
     list_display = ("id", "face", "person", "created_at")
     raw_id_fields = ("face", "person")
+
+
+class AlbumPhotoInline(admin.TabularInline):
+    model = AlbumPhoto
+    extra = 0
+    raw_id_fields = ("photo",)
+    readonly_fields = ("added_at",)
+
+
+class AlbumShareInline(admin.TabularInline):
+    model = AlbumShare
+    extra = 0
+    raw_id_fields = ("user",)
+
+
+class AlbumLinkInline(admin.StackedInline):
+    model = AlbumLink
+    extra = 0
+    readonly_fields = ("token", "created_at")
+
+
+@admin.register(Album)
+class AlbumAdmin(admin.ModelAdmin):
+    list_display = ("title", "owner", "kind", "start_at", "edited_by_user", "updated_at")
+    list_filter = ("kind", "edited_by_user", "dismissed", "owner")
+    search_fields = ("title", "owner__username")
+    list_select_related = ("owner",)
+    raw_id_fields = ("cover",)
+    inlines = [AlbumPhotoInline, AlbumShareInline, AlbumLinkInline]

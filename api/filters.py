@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import QuerySet
 
-from api.models import Face, Photo
+from api.models import Album, Face, Photo
 
 
 class PhotoFilter(django_filters.FilterSet):
@@ -74,3 +74,14 @@ class PhotoFilter(django_filters.FilterSet):
     def _keep(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         """Applied once in filter_queryset, where the default needs the absent case too."""
         return queryset
+
+
+class AlbumFilter(django_filters.FilterSet):
+    """Filters of `/api/albums/`: `kind=user` for the user's own albums, `kind=event` for
+    the events grouped from their photos."""
+
+    kind = django_filters.ChoiceFilter(choices=Album.Kind.choices)
+
+    class Meta:
+        model = Album
+        fields = ["kind"]

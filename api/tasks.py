@@ -13,7 +13,7 @@ from api.ingest.pipeline import file_extract
 from api.ingest.scan import file_failure_record, library_scan
 from api.ml import geocode
 from api.models import File, Job, Photo, User
-from api.services import faces, jobs
+from api.services import events, faces, jobs, trash
 from api.services.jobs import job_advance, job_fail, job_finish, job_start
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ def job_scan(job_id: int) -> None:
         job_fail(job=job, reason=exc.detail)
         return
     job_finish(job=job, result=counts)
+    events_regenerate.delay_on_commit(job.owner_id)
 
 
 @shared_task(
@@ -90,6 +91,8 @@ def file_process(file_id: int, job_id: int | None = None) -> None:
     if job is not None:
         job_advance(job=job, path=file.path, error=error)
         job_finish(job=job, result={"failed": int(bool(error))})
+    if not error:
+        events_regenerate.delay_on_commit(file.owner_id)
 
 
 @shared_task(soft_time_limit=60, time_limit=90)
@@ -142,3 +145,27 @@ def user_cluster_faces(user_id: int) -> None:
     user = User.objects.filter(pk=user_id).first()
     if user is not None:
         faces.faces_cluster(owner=user)
+
+
+@shared_task(
+    base=DjangoTask,
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=600,
+    time_limit=660,
+)
+def events_regenerate(user_id: int) -> None:
+    """Regroup the user's photos changed since the last run into events (after a scan or an
+    upload). Idempotent: a second run finds nothing changed."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None:
+        events.events_regenerate(user=user)
+
+
+@shared_task(acks_late=True, soft_time_limit=3600, time_limit=3700)
+def trash_purge() -> dict[str, int]:
+    """Celery beat runs this daily (settings.CELERY_BEAT_SCHEDULE): photos trashed over 30
+    days ago are deleted for good."""
+    return trash.trash_purge()

@@ -209,10 +209,13 @@ CELERY_TASK_ROUTES = {
     "api.tasks.photo_geocode": {"queue": "geocode"},
     "api.tasks.photo_detect_faces": {"queue": "faces"},
     "api.tasks.user_cluster_faces": {"queue": "faces"},
+    "api.tasks.events_regenerate": {"queue": "ingest"},
+    "api.tasks.trash_purge": {"queue": "ingest"},
 }
 # Beat runs inside the worker that `manage.py serve` starts (celery worker -B).
 CELERY_BEAT_SCHEDULE = {
     "jobs-fail-stale": {"task": "api.tasks.jobs_fail_stale", "schedule": 60.0},
+    "trash-purge": {"task": "api.tasks.trash_purge", "schedule": 24 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 

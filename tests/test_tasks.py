@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from api import tasks
 from api.ml import faces as face_model
-from api.models import Face, Job, Photo
+from api.models import Album, Face, Job, Photo
 from api.services.jobs import job_create, job_enqueue
 from api.services.users import user_create_or_update
 from ownphotos.celery import app as celery_app
@@ -221,3 +221,35 @@ def test_scanned_photos_get_their_faces_from_the_faces_queue(worker_process, tmp
     biden = photos.get(files__path__endswith="/biden.jpg").faces.get()
     assert biden.person is not None
     assert biden.person.face_count == 2
+
+
+def _until(check, what: str):
+    deadline = time.monotonic() + JOB_SECONDS
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"{what} did not happen within {JOB_SECONDS} s")
+
+
+def test_a_finished_scan_job_groups_its_photos_into_events_in_the_worker(worker_process, tmp_path):
+    user = user_create_or_update(username="erin", libraries=[_small_library(tmp_path)])
+    job = job_enqueue(job=job_create(owner=user, kind=Job.Kind.SCAN))
+    assert _job_wait(job).state == Job.State.DONE
+
+    events = Album.objects.for_user(user).filter(kind=Album.Kind.EVENT)
+    event = _until(events.first, "grouping the scanned photos into events")
+
+    assert event.title == "22 October 2008"
+    names = {path.rsplit("/", 1)[1] for path in event.photos.values_list("files__path", flat=True)}
+    assert names == {f"DSCN00{n}.jpg" for n in (10, 12, 21, 25, 27)}
+
+
+def test_the_trash_purge_task_empties_old_trash_in_the_worker(worker_process, user):
+    old = PhotoFactory(owner=user, in_trash=True, trashed_at=timezone.now() - dt.timedelta(days=31))
+    young = PhotoFactory(owner=user, in_trash=True, trashed_at=timezone.now())
+
+    tasks.trash_purge.delay()
+
+    _until(lambda: not Photo.objects.filter(pk=old.pk).exists(), "purging the old trash")
+    assert Photo.objects.filter(pk=young.pk).exists()

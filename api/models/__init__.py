@@ -1,3 +1,4 @@
+from api.models.album import Album, AlbumLink, AlbumPhoto, AlbumShare, EventGrouping
 from api.models.face import Face, FaceNotPerson
 from api.models.file import File
 from api.models.job import Job
@@ -7,6 +8,11 @@ from api.models.place import GeocodeLookup, Place
 from api.models.user import Library, User
 
 __all__ = [
+    "Album",
+    "AlbumLink",
+    "AlbumPhoto",
+    "AlbumShare",
+    "EventGrouping",
     "Face",
     "FaceNotPerson",
     "File",

@@ -8,7 +8,14 @@ class PhotoQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
     def visible_to(self, user) -> "PhotoQuerySet":
-        return self.for_user(user)
+        """The user's photos, and the photos of albums shared with them (read-only).
+
+        A shared album shows its owner's hidden and trashed photos to no one else.
+        """
+        shared = self.model.objects.filter(
+            memberships__album__shares__user=user, hidden=False, in_trash=False
+        ).values("pk")
+        return self.filter(Q(owner=user) | Q(pk__in=shared))
 
     def in_library(self) -> "PhotoQuerySet":
         """What the timeline and search show: neither hidden nor trashed."""

@@ -153,7 +153,11 @@ class PhotoDetailSerializer(PhotoListSerializer):
         read_only_fields = fields
 
     def get_files(self, photo: Photo) -> list[str]:
-        """Paths of the files holding these bytes (prefetched by the detail selector)."""
+        """Paths of the files holding these bytes (prefetched by the detail selector); only
+        the owner sees them, not a user the photo's album is shared with."""
+        request = self.context.get("request")
+        if request is not None and request.user.pk != photo.owner_id:
+            return []
         return [file.path for file in photo.files.all()]
 
     @extend_schema_field(PlaceSerializer(allow_null=True))

@@ -4,12 +4,17 @@ import pytest
 from rest_framework.test import APIClient
 
 from api.ingest.pipeline import file_extract, file_register
-from api.models import Face, Job, Person
+from api.models import Album, AlbumShare, Face, Job, Person
+from api.services.albums import album_create
 from api.services.faces import face_assign
 from tests.factories import JobFactory
-from tests.views.routes import api_operations, fill
+from tests.views.routes import PUBLIC, api_operations, fill
 
-BODIES = {"patch": {"favorite": True, "rating": 5}}
+BODIES = {
+    ("patch", "/api/photos/{id}/"): {"favorite": True, "rating": 5},
+    ("patch", "/api/albums/{id}/"): {"title": "renamed"},
+    ("post", "/api/albums/{id}/share/"): {"public": True},
+}
 
 
 @pytest.mark.django_db
@@ -27,30 +32,44 @@ def test_every_detail_route_is_404_for_another_user(user, other_user, library):
     face_assign(by=user, face=face, person=person)
     face_assign(by=user, face=spare_face, person=spare)
     ids = {"jobs": job.pk, "faces": face.pk, "people": person.pk}
-    bodies = {
-        ("patch", "faces"): {"person": person.pk},
-        ("patch", "people"): {"name": "Ada"},
-        ("post", "people"): {"into": person.pk},
-    }
     values = {"size": "small"}
     owner, stranger = APIClient(), APIClient()
     owner.force_authenticate(user)
     stranger.force_authenticate(other_user)
+    bodies = {
+        **BODIES,
+        ("post", "/api/albums/{id}/photos/"): {"photos": [photo.pk]},
+        ("delete", "/api/albums/{id}/photos/"): {"photos": [photo.pk]},
+        ("patch", "faces"): {"person": person.pk},
+        ("patch", "people"): {"name": "Ada"},
+        ("post", "people"): {"into": person.pk},
+    }
 
     routes = [
         (method, path)
         for method, path in api_operations()
-        if "{id}" in path and not path.startswith("/api/users/")
+        if "{id}" in path and path not in PUBLIC and not path.startswith("/api/users/")
     ]
-    assert {path.split("/")[2] for _, path in routes} >= {"photos", "jobs", "people", "faces"}
+    assert {path.split("/")[2] for _, path in routes} >= {
+        "photos",
+        "jobs",
+        "people",
+        "faces",
+        "albums",
+    }
     for method, path in routes:
         resource = path.split("/")[2]
-        object_id = spare.pk if path.endswith("/merge/") else ids.get(resource, photo.pk)
+        if resource == "albums":
+            # A fresh album per route: one route deletes it, another opens a public link.
+            object_id = album_create(by=user, title="mine", photo_ids=[photo.pk]).pk
+        else:
+            object_id = spare.pk if path.endswith("/merge/") else ids.get(resource, photo.pk)
         url = fill(path, id=object_id, **values)
-        body = bodies.get((method, resource), BODIES.get(method))
+        body = bodies.get((method, path), bodies.get((method, resource)))
         denied = getattr(stranger, method)(url, body, format="json")
         assert denied.status_code == 404, (method, url)
         assert str(photo.content_hash) not in denied.content.decode()
+        assert "mine" not in denied.content.decode()
         allowed = getattr(owner, method)(url, body, format="json")
         assert allowed.status_code < 400, (method, url, allowed.status_code)
 
@@ -60,6 +79,8 @@ def test_every_detail_route_is_404_for_another_user(user, other_user, library):
     assert person.name == "Ada"
     assert not Person.objects.filter(pk=spare.pk).exists()
     assert Job.objects.filter(owner=other_user).count() == 0
+    assert not Album.objects.filter(owner=other_user).exists()
+    assert not AlbumShare.objects.exists()
 
 
 @pytest.mark.django_db
