@@ -11,6 +11,8 @@ from api.models import Photo, Place, User
 CELLS_PER_TILE = 4
 MAX_ZOOM = 22
 
+_KEYS = {Place.Level.COUNTRY: "country", Place.Level.REGION: "state", Place.Level.CITY: "city"}
+
 
 def place_counts(*, user: User) -> list[dict]:
     """`[{"id", "country", "state", "city", "count"}]` of the user's library, one per place.
@@ -22,16 +24,23 @@ def place_counts(*, user: User) -> list[dict]:
     """
     photos = Photo.objects.for_user(user).in_library().filter(place__isnull=False)
     direct = dict(photos.values_list("place").annotate(count=Count("id")).order_by())
-    places = Place.objects.filter(pk__in=photos.values("place")).select_related("parent__parent")
+    chain = ("", "parent__", "parent__parent__")
+    places = Place.objects.filter(pk__in=photos.values("place")).values(
+        *(f"{link}{field}" for link in chain for field in ("id", "level", "name"))
+    )
     counts: Counter[int] = Counter()
     paths: dict[int, dict[str, str | None]] = {}
-    for place in places:
-        node: Place | None = place
-        while node is not None:
-            counts[node.pk] += direct[place.pk]
-            if node.pk not in paths:
-                paths[node.pk] = node.path()
-            node = node.parent
+    for row in places:
+        # The place, then its ancestors: each counts the place's photos.
+        links = [link for link in chain if row[f"{link}id"] is not None]
+        names = {_KEYS[row[f"{link}level"]]: row[f"{link}name"] for link in links}
+        for depth, link in enumerate(links):
+            pk = row[f"{link}id"]
+            counts[pk] += direct[row["id"]]
+            if pk not in paths:
+                # An ancestor's path keeps only its own level and those above it.
+                kept = {_KEYS[row[f"{up}level"]] for up in links[depth:]}
+                paths[pk] = {k: names.get(k) if k in kept else None for k in _KEYS.values()}
     ordered = sorted(
         paths.items(),
         key=lambda item: tuple((v is not None, v or "") for v in item[1].values()),
