@@ -85,8 +85,14 @@ def _photos(owner, count: int, seed: int) -> list:
     return rows
 
 
-def _cursor(photo) -> str:
-    data = {"f": 1, "t": photo.taken_at.isoformat() if photo.taken_at else None, "i": photo.pk}
+def _cursor(photo, count: int) -> str:
+    """The `next` cursor a client holds after paging down to `photo` (it carries the count)."""
+    data = {
+        "f": 1,
+        "t": photo.taken_at.isoformat() if photo.taken_at else None,
+        "i": photo.pk,
+        "c": count,
+    }
     return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
 
 
@@ -151,7 +157,8 @@ def main() -> None:
             .in_library()
             .order_by(F("taken_at").desc(nulls_last=True), "-id")
         )
-        deep = ordered[int(ordered.count() * 0.9)]
+        total = ordered.count()
+        deep = ordered[int(total * 0.9)]
         day = (
             Photo.objects.for_user(owner)
             .in_library()
@@ -164,7 +171,7 @@ def main() -> None:
         cases = [
             ("timeline", "/api/timeline/"),
             ("list, first page (100)", "/api/photos/"),
-            ("list, page at 90%", f"/api/photos/?cursor={_cursor(deep)}"),
+            ("list, page at 90%", f"/api/photos/?cursor={_cursor(deep, total)}"),
             ("list, favourites", "/api/photos/?favorite=true"),
             ("a day's photos", f"/api/timeline/{day.isoformat()}/"),
             ("one photo", f"/api/photos/{detail.pk}/"),

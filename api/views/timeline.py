@@ -32,7 +32,7 @@ class TimelineViewSet(OwnedViewSet):
     def list(self, request: Request) -> Response:
         # Thousands of days: plain dicts, the serializer only documents the shape.
         days = timeline_days(photos=self.get_queryset())
-        return Response([{"date": day and day.isoformat(), "count": count} for day, count in days])
+        return Response([{"date": day, "count": count} for day, count in days])
 
     @extend_schema(
         operation_id="timeline_day",

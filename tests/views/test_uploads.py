@@ -55,6 +55,9 @@ def test_upload_of_a_jpeg_is_201_with_a_photo_file_and_job(api, user):
     assert file.uploaded is True
     assert Path(file.path).parent == Path(settings.UPLOAD_DIR) / str(user.pk)
     assert Path(file.path).read_bytes() == JPEG.read_bytes()
+    # Streamed to a temporary file beside the upload folders, then renamed into place.
+    assert Path(settings.FILE_UPLOAD_TEMP_DIR).parent == Path(settings.UPLOAD_DIR)
+    assert list(Path(settings.FILE_UPLOAD_TEMP_DIR).iterdir()) == []
     job = Job.objects.get(pk=body["job"], owner=user)
     assert (job.kind, job.state, job.params["file_id"]) == ("upload", "queued", file.pk)
     assert api.get(f"/api/jobs/{job.pk}/").json()["state"] == "queued"
