@@ -43,10 +43,11 @@ def _job_wait(job: Job) -> Job:
 def test_scan_job_runs_queued_to_done_in_a_worker_through_redis(worker_process, tmp_path):
     assert settings.CELERY_BROKER_URL.startswith("redis://")
     user = user_create_or_update(username="carol", libraries=[_small_library(tmp_path)])
-    job = job_enqueue(job=job_create(owner=user, kind=Job.Kind.SCAN))
+    job = job_create(owner=user, kind=Job.Kind.SCAN)
+    # Checked before it is sent: a live worker may start it the moment it is enqueued.
     assert Job.objects.get(pk=job.pk).state == Job.State.QUEUED
 
-    job = _job_wait(job)
+    job = _job_wait(job_enqueue(job=job))
 
     assert job.state == Job.State.DONE, job.reason
     assert job.result == {"new": 9, "changed": 0, "unchanged": 0, "missing": 0, "failed": 1}
