@@ -47,6 +47,7 @@ test-postgres: install
 
 bench: install
 	$(PY) bench/ingest.py
+	$(PY) bench/organise.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

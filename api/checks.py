@@ -1,10 +1,11 @@
 """System checks: `manage.py check` says what is misconfigured before a scan fails on it."""
 
+import importlib.util
 import os
 import shutil
 
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
 
 
 @register()
@@ -29,6 +30,37 @@ def external_tools(app_configs, **kwargs) -> list:
                 f"Not found on PATH: {', '.join(missing)}; RAW metadata and videos are skipped.",
                 hint="apt-get install libimage-exiftool-perl ffmpeg",
                 id="ownphotos.W002",
+            )
+        ]
+    return []
+
+
+@register()
+def geocoder_known(app_configs, **kwargs) -> list:
+    from api.ml.geocode import OFFLINE, PROVIDERS
+
+    if settings.GEOCODER != OFFLINE and settings.GEOCODER not in PROVIDERS:
+        return [
+            Error(
+                f"OWNPHOTOS_GEOCODER={settings.GEOCODER!r} is not a known geocoder.",
+                hint=f"Use one of: {', '.join([OFFLINE, *PROVIDERS])}.",
+                id="ownphotos.E010",
+            )
+        ]
+    return []
+
+
+@register()
+def face_models(app_configs, **kwargs) -> list:
+    missing = [
+        name for name in ("dlib", "face_recognition_models") if not importlib.util.find_spec(name)
+    ]
+    if missing:
+        return [
+            Warning(
+                f"Not installed: {', '.join(missing)}; faces are not detected.",
+                hint="pip install -r requirements.txt (dlib-bin and face_recognition_models).",
+                id="ownphotos.W010",
             )
         ]
     return []

@@ -52,3 +52,17 @@ class DownloadFailed(OwnPhotosError):
 
 class ChecksumMismatch(DownloadFailed):
     code = "checksum_mismatch"
+
+
+class UnknownPhotos(OwnPhotosError):
+    """Photo ids that are not among the acting user's photos (missing or someone else's)."""
+
+    code = "unknown_photos"
+
+    def __init__(self, ids: list[int]) -> None:
+        super().__init__(f"These photos are not in your library: {', '.join(map(str, ids))}")
+        self.ids = ids
+
+
+class UnknownUser(OwnPhotosError):
+    code = "unknown_user"

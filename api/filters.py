@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
 
-from api.models import Photo, PhotoTag
+from api.models import Album, Face, Photo, PhotoTag
 
 
 class PhotoFilter(django_filters.FilterSet):
@@ -22,8 +22,17 @@ class PhotoFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(
         method="_tag", label="Only photos with this tag (a scene, e.g. beach); case-insensitive"
     )
+    person = django_filters.NumberFilter(
+        label="Only photos with a face of this person (id)", method="_person"
+    )
     favorite = django_filters.BooleanFilter(label="Only favourites (true) or only others (false)")
     video = django_filters.BooleanFilter(field_name="is_video", label="Only videos or only images")
+    place = django_filters.CharFilter(
+        method="_place", label="A place name at any level (city, region or country), any case"
+    )
+    place_id = django_filters.NumberFilter(
+        method="_place_id", label="A place id from /api/places/: photos there or inside it"
+    )
     hidden = django_filters.BooleanFilter(
         label="true: the hidden photos (left out by default)", method="_keep"
     )
@@ -33,7 +42,18 @@ class PhotoFilter(django_filters.FilterSet):
 
     class Meta:
         model = Photo
-        fields = ["taken_after", "taken_before", "tag", "favorite", "video", "hidden", "in_trash"]
+        fields = [
+            "taken_after",
+            "taken_before",
+            "tag",
+            "person",
+            "favorite",
+            "video",
+            "place",
+            "place_id",
+            "hidden",
+            "in_trash",
+        ]
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
@@ -49,6 +69,27 @@ class PhotoFilter(django_filters.FilterSet):
         tagged = PhotoTag.objects.filter(photo=OuterRef("pk"), name__iexact=value.strip())
         return queryset.filter(Exists(tagged))
 
+    def _place(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.at_place(value.strip())
+
+    def _place_id(self, queryset: QuerySet, name: str, value: float) -> QuerySet:
+        return queryset.in_place(int(value))
+
+    def _person(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        """A subquery, not a join: a photo with two faces of one person is listed once."""
+        return queryset.filter(pk__in=Face.objects.filter(person_id=value).values("photo_id"))
+
     def _keep(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         """Applied once in filter_queryset, where the default needs the absent case too."""
         return queryset
+
+
+class AlbumFilter(django_filters.FilterSet):
+    """Filters of `/api/albums/`: `kind=user` for the user's own albums, `kind=event` for
+    the events grouped from their photos."""
+
+    kind = django_filters.ChoiceFilter(choices=Album.Kind.choices)
+
+    class Meta:
+        model = Album
+        fields = ["kind"]

@@ -4,14 +4,16 @@ import logging
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from geopy.exc import GeocoderServiceError
 
 from api.exceptions import OwnPhotosError
 from api.ingest.pipeline import file_extract
 from api.ingest.scan import file_failure_record, library_scan
-from api.ml import enrich
-from api.models import File, Job
-from api.services import jobs
+from api.ml import enrich, geocode
+from api.models import File, Job, Photo, User
+from api.services import events, faces, jobs, trash
 from api.services.jobs import job_advance, job_fail, job_finish, job_start
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ def job_scan(job_id: int) -> None:
         job_fail(job=job, reason=exc.detail)
         return
     job_finish(job=job, result=counts)
+    events_regenerate.delay_on_commit(job.owner_id)
 
 
 @shared_task(
@@ -90,6 +93,8 @@ def file_process(file_id: int, job_id: int | None = None) -> None:
     if job is not None:
         job_advance(job=job, path=file.path, error=error)
         job_finish(job=job, result={"failed": int(bool(error))})
+    if not error:
+        events_regenerate.delay_on_commit(file.owner_id)
 
 
 # Idempotent (done steps at the current version are skipped), so acks_late redelivery is safe.
@@ -121,3 +126,73 @@ def photos_embed_clip(photo_ids: list[int]) -> int:
 def jobs_fail_stale() -> int:
     """Celery beat runs this every minute (settings.CELERY_BEAT_SCHEDULE)."""
     return jobs.jobs_fail_stale()
+
+
+@shared_task(
+    base=DjangoTask,
+    # Only transient provider errors reach here (api.ml.geocode keeps the offline answer).
+    autoretry_for=(GeocoderServiceError, *TRANSIENT),
+    retry_backoff=settings.GEOCODER_RETRY_BACKOFF,
+    retry_backoff_max=6 * 3600,
+    retry_jitter=True,
+    max_retries=10,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def photo_geocode(photo_id: int) -> None:
+    """Link a photo to its place; a deleted photo is nothing to do."""
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is not None:
+        geocode.photo_geocode(photo=photo)
+
+
+@shared_task(
+    base=DjangoTask,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def photo_detect_faces(photo_id: int) -> None:
+    """Detect and group a photo's faces; a photo deleted meanwhile is nothing to do."""
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is not None:
+        faces.photo_detect_faces(photo=photo)
+
+
+@shared_task(
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=1800,
+    time_limit=1900,
+)
+def user_cluster_faces(user_id: int) -> None:
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None:
+        faces.faces_cluster(owner=user)
+
+
+@shared_task(
+    base=DjangoTask,
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=600,
+    time_limit=660,
+)
+def events_regenerate(user_id: int) -> None:
+    """Regroup the user's photos changed since the last run into events (after a scan or an
+    upload). Idempotent: a second run finds nothing changed."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None:
+        events.events_regenerate(user=user)
+
+
+@shared_task(acks_late=True, soft_time_limit=3600, time_limit=3700)
+def trash_purge() -> dict[str, int]:
+    """Celery beat runs this daily (settings.CELERY_BEAT_SCHEDULE): photos trashed over 30
+    days ago are deleted for good."""
+    return trash.trash_purge()

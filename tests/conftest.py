@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
+from tests.factories import PhotoFactory, UserFactory
+
+pytest_plugins = ["tests.geocoders"]
 
 SHARED_PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "photos"
 WORKER_START_SECONDS = 60
@@ -90,13 +92,19 @@ def _broker_purge(broker_url: str) -> None:
 
 
 @contextlib.contextmanager
-def worker_running(broker_url: str, log_path: Path):
+def worker_running(broker_url: str, log_path: Path, env: dict[str, str] | None = None):
     """A real `celery worker` process on every pipeline queue, on the test database and
-    `broker_url`; yields the process once the worker says it is ready, stops it after."""
+    `broker_url` (plus `env`, e.g. OWNPHOTOS_* settings); yields the process once the worker
+    says it is ready, stops it after."""
     from django.conf import settings
 
     _broker_purge(broker_url)
-    env = {**os.environ, "DATABASE_URL": _worker_database_url(), "CELERY_BROKER_URL": broker_url}
+    env = {
+        **os.environ,
+        **(env or {}),
+        "DATABASE_URL": _worker_database_url(),
+        "CELERY_BROKER_URL": broker_url,
+    }
     command = [sys.executable, "-m", "celery", "-A", "ownphotos", "worker", "--pool=solo"]
     command += ["-Q", ",".join(settings.PIPELINE_QUEUES), "--loglevel=INFO"]
     command += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
@@ -204,3 +212,52 @@ def tiny_places(settings, tiny_places_folder) -> Path:
     settings.MODELS_DIR = tiny_places_folder
     settings.SCENES_THRESHOLD = 0.0
     return tiny_places_folder / "places365"
+
+
+@pytest.fixture
+def manifest_photos(user, manifest) -> dict:
+    """One Photo row per corpus file with the manifest's GPS facts, keyed by path.
+
+    For tests of a later step that need no scan. Files with the same bytes share one Photo,
+    as they do after a scan.
+    """
+    photos, by_hash = {}, {}
+    for path, entry in manifest.items():
+        gps = (entry.get("exif") or {}).get("gps") or {}
+        if entry["sha256"] in by_hash:
+            photos[path] = by_hash[entry["sha256"]]
+            continue
+        photos[path] = by_hash[entry["sha256"]] = PhotoFactory(
+            owner=user,
+            content_hash=entry["sha256"],
+            mime=entry.get("mime") or "",
+            gps_lat=gps.get("lat"),
+            gps_lon=gps.get("lon"),
+            gps_alt=gps.get("alt_m"),
+        )
+    return photos
+
+
+@pytest.fixture(scope="session")
+def faces_folder(tmp_path_factory) -> Path:
+    """A private copy of ../shared/photos/faces, made once per test session."""
+    dest = tmp_path_factory.mktemp("faces") / "faces"
+    shutil.copytree(SHARED_PHOTOS / "faces", dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def face_detections(faces_folder, manifest) -> dict:
+    """What the detector finds in each face photo, keyed by manifest path.
+
+    Detection takes most of a second a photo, so it runs once per session; tests store these
+    results through the same service the pipeline uses.
+    """
+    from api.ml import faces
+
+    found = {}
+    for path in manifest:
+        if path.startswith("faces/"):
+            image, size = faces.load_display_image(faces_folder.parent / path)
+            found[path] = faces.detect_faces(image, display_size=size)
+    return found

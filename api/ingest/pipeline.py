@@ -13,6 +13,7 @@ from api.ingest.dates import taken_resolve
 from api.ingest.formats import Media, media_open
 from api.ingest.hashing import hash_path
 from api.ingest.sniffing import Sniffed, mime_kind, sniff_path
+from api.ml.geocode import photo_geocode_enqueue
 from api.models import File, Library, Photo, User
 
 logger = logging.getLogger(__name__)
@@ -126,12 +127,24 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
     finally:
         media.close()
     photo.save()
+    photo_geocode_enqueue(photo=photo)
     if file.error != error:
         File.objects.filter(pk=file.pk).update(error=error)
         file.error = error
     if error:
         raise UnreadableFile(error)
+    _enrichment_enqueue(photo)
     return photo
+
+
+def _enrichment_enqueue(photo: Photo) -> None:
+    """Start the steps that read the thumbnails, once the photo's transaction commits.
+
+    Each is idempotent, so a rescan that makes thumbnails again costs them nothing.
+    """
+    from api import tasks  # api.tasks imports this module
+
+    tasks.photo_detect_faces.delay_on_commit(photo.pk)
 
 
 def _metadata_apply(*, photo: Photo, media: Media, file: File) -> None:

@@ -8,11 +8,34 @@ class PhotoQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
     def visible_to(self, user) -> "PhotoQuerySet":
-        return self.for_user(user)
+        """The user's photos, and the photos of albums shared with them (read-only).
+
+        A shared album shows its owner's hidden and trashed photos to no one else.
+        """
+        shared = self.model.objects.filter(
+            memberships__album__shares__user=user, hidden=False, in_trash=False
+        ).values("pk")
+        return self.filter(Q(owner=user) | Q(pk__in=shared))
 
     def in_library(self) -> "PhotoQuerySet":
         """What the timeline and search show: neither hidden nor trashed."""
         return self.filter(hidden=False, in_trash=False)
+
+    def at_place(self, name: str) -> "PhotoQuerySet":
+        """Photos whose place, or an ancestor of it, is called `name` (any case)."""
+        return self.filter(
+            Q(place__name__iexact=name)
+            | Q(place__parent__name__iexact=name)
+            | Q(place__parent__parent__name__iexact=name)
+        )
+
+    def in_place(self, place_id: int) -> "PhotoQuerySet":
+        """Photos at that place or anywhere inside it."""
+        return self.filter(
+            Q(place_id=place_id)
+            | Q(place__parent_id=place_id)
+            | Q(place__parent__parent_id=place_id)
+        )
 
 
 class DateSource(models.TextChoices):
@@ -57,6 +80,15 @@ class Photo(models.Model):
     gps_lat = models.FloatField(null=True, blank=True)
     gps_lon = models.FloatField(null=True, blank=True)
     gps_alt = models.FloatField(null=True, blank=True, help_text="metres")
+    # The most precise place known for gps_lat/gps_lon (see api/ml/geocode.py).
+    place = models.ForeignKey(
+        "api.Place", null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
+    )
+    geocode_distance = models.FloatField(
+        null=True, blank=True, help_text="km to the nearest GeoNames place (offline answers)"
+    )
+    geocode_provider = models.CharField(max_length=32, blank=True)
+    geocode_version = models.CharField(max_length=32, blank=True)
 
     is_video = models.BooleanField(default=False)
     duration = models.FloatField(null=True, blank=True, help_text="seconds")
@@ -105,6 +137,20 @@ class Photo(models.Model):
                 fields=["owner", "-taken_at", "-id"],
                 name="photo_library_favorite",
                 condition=Q(favorite=True, hidden=False, in_trash=False),
+            ),
+            # Map clusters: a bounding-box range scan per owner over the geotagged library that
+            # never reads the table. SQLite still checks hidden/in_trash against the row, so
+            # they are columns too, for the index to cover the query (and MIN(id)).
+            models.Index(
+                fields=["owner", "gps_lat", "gps_lon", "hidden", "in_trash", "id"],
+                name="photo_library_gps",
+                condition=Q(hidden=False, in_trash=False, gps_lat__isnull=False),
+            ),
+            # Photo counts per place: one index-only GROUP BY (columns as above, for SQLite).
+            models.Index(
+                fields=["owner", "place", "hidden", "in_trash"],
+                name="photo_library_place",
+                condition=Q(hidden=False, in_trash=False, place__isnull=False),
             ),
         ]
 

@@ -2,7 +2,7 @@
 
 from django.db.models import F, Prefetch, QuerySet
 
-from api.models import File, Photo, PhotoTag
+from api.models import Face, File, Photo, PhotoTag
 
 # What a grid cell needs; everything else stays on disk until the detail view.
 LIST_FIELDS = (
@@ -30,11 +30,15 @@ def photo_list(*, photos: QuerySet[Photo]) -> QuerySet[Photo]:
 
 
 def photo_detail(*, photos: QuerySet[Photo]) -> QuerySet[Photo]:
-    """A scoped photo queryset with its files and tags fetched in one more query each."""
+    """A scoped photo queryset with its place joined, its files, faces and tags in one query
+    each."""
     files = File.objects.only("id", "photo_id", "path", "missing").order_by("path")
+    faces = Face.objects.only("id", "photo_id", "top", "right", "bottom", "left", "person_id")
     tags = PhotoTag.objects.only("id", "photo_id", "name").order_by("-score", "name")
-    return photos.prefetch_related(
-        Prefetch("files", queryset=files), Prefetch("tags", queryset=tags)
+    return photos.select_related("place__parent__parent").prefetch_related(
+        Prefetch("files", queryset=files),
+        Prefetch("faces", queryset=faces.order_by("left")),
+        Prefetch("tags", queryset=tags),
     )
 
 

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.models import Photo
+from api.serializers.places import PlaceSerializer
 
 
 def taken_at_iso(photo: Photo) -> str | None:
@@ -99,12 +100,6 @@ class PhotoListSerializer(serializers.ModelSerializer):
         }
 
 
-class PlaceSerializer(serializers.Serializer):
-    country = serializers.CharField(allow_null=True)
-    state = serializers.CharField(allow_null=True)
-    city = serializers.CharField(allow_null=True)
-
-
 class FaceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     box = serializers.ListField(
@@ -158,12 +153,17 @@ class PhotoDetailSerializer(PhotoListSerializer):
         read_only_fields = fields
 
     def get_files(self, photo: Photo) -> list[str]:
-        """Paths of the files holding these bytes (prefetched by the detail selector)."""
+        """Paths of the files holding these bytes (prefetched by the detail selector); only
+        the owner sees them, not a user the photo's album is shared with."""
+        request = self.context.get("request")
+        if request is not None and request.user.pk != photo.owner_id:
+            return []
         return [file.path for file in photo.files.all()]
 
     @extend_schema_field(PlaceSerializer(allow_null=True))
     def get_place(self, photo: Photo) -> dict | None:
-        return None
+        """`{"country", "state", "city"}` (place and parents joined by the detail selector)."""
+        return photo.place.path() if photo.place_id else None
 
     def get_tags(self, photo: Photo) -> list[str]:
         """Tag names, most confident first (prefetched by the detail selector)."""
@@ -171,7 +171,10 @@ class PhotoDetailSerializer(PhotoListSerializer):
 
     @extend_schema_field(FaceSerializer(many=True))
     def get_faces(self, photo: Photo) -> list[dict]:
-        return []
+        """Faces left to right (prefetched by the detail selector), boxes in displayed pixels."""
+        return [
+            {"id": face.pk, "box": face.box, "person": face.person_id} for face in photo.faces.all()
+        ]
 
 
 class PhotoUpdateSerializer(serializers.Serializer):

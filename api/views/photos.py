@@ -1,18 +1,11 @@
-from django.conf import settings
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponse, HttpResponseNotModified
-from django.utils.http import parse_etags
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.exceptions import NotFound
 from api.filters import PhotoFilter
-from api.ingest import thumbnails
 from api.models import Photo
 from api.search.similar import similar_to_photo
 from api.selectors.photos import photo_detail, photo_list
@@ -30,22 +23,15 @@ from api.views.base import OwnedViewSet
 from api.views.pagination import PhotoCursorPagination
 from api.views.parsers import DiskMultiPartParser
 from api.views.search import ranked_response
-
-
-class _FirstRenderer(BaseContentNegotiation):
-    """An image route answers images or JSON errors whatever the Accept header says."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
+from api.views.thumbnails import RESPONSES, SIZE_PARAMETER, FirstRenderer, thumbnail_response
 
 
 class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet):
     """The caller's photos: list (newest first), detail, changes, thumbnails, upload."""
 
     queryset = Photo.objects.all()
+    # Photos of albums shared with the caller open by id, but only their own are listed.
+    owned_actions = ("list",)
     filterset_class = PhotoFilter
     pagination_class = PhotoCursorPagination
 
@@ -74,51 +60,15 @@ class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
         photo = photo_detail(photos=Photo.objects.for_user(request.user)).get(pk=photo.pk)
         return Response(PhotoDetailSerializer(photo).data, status=status.HTTP_200_OK)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "size",
-                str,
-                OpenApiParameter.PATH,
-                enum=["small", "big"],
-                description=(
-                    "small: WebP, at most 256 px on the longest side; big: JPEG, at most 1440 px"
-                ),
-            )
-        ],
-        responses={
-            (200, "image/webp"): OpenApiTypes.BINARY,
-            (200, "image/jpeg"): OpenApiTypes.BINARY,
-            304: OpenApiResponse(description="Unchanged since the ETag in If-None-Match"),
-            404: OpenApiResponse(description="No such photo for the caller, or no thumbnail yet"),
-        },
-    )
+    @extend_schema(parameters=[SIZE_PARAMETER], responses=RESPONSES)
     @action(
         detail=True,
         url_path=r"thumbnail/(?P<size>small|big)",
-        content_negotiation_class=_FirstRenderer,
+        content_negotiation_class=FirstRenderer,
     )
     def thumbnail(self, request: Request, pk: str | None = None, size: str = "small"):
         """The thumbnail image, cacheable by the browser; handed to nginx when configured."""
-        photo = self.get_object()
-        path = thumbnails.thumbnail_path(photo=photo, size=size)
-        try:
-            stat = path.stat()
-        except FileNotFoundError as exc:
-            raise NotFound("This photo has no thumbnail yet.") from exc
-        etag = f'"{photo.content_hash[:16]}-{size}-{thumbnails.VERSION}-{stat.st_mtime_ns:x}"'
-        headers = {
-            "ETag": etag,
-            "Cache-Control": f"private, max-age={settings.THUMBNAIL_CACHE_SECONDS}",
-        }
-        if etag in parse_etags(request.headers.get("If-None-Match", "")):
-            return HttpResponseNotModified(headers=headers)
-        mime = thumbnails.thumbnail_mime(size)
-        if settings.THUMBNAIL_ACCEL_REDIRECT:
-            relative = path.relative_to(settings.THUMBNAIL_DIR).as_posix()
-            target = f"{settings.THUMBNAIL_ACCEL_REDIRECT.rstrip('/')}/{relative}"
-            return HttpResponse(content_type=mime, headers={**headers, "X-Accel-Redirect": target})
-        return FileResponse(path.open("rb"), content_type=mime, headers=headers)
+        return thumbnail_response(request=request, photo=self.get_object(), size=size)
 
     @extend_schema(
         responses={

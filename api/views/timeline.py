@@ -19,6 +19,8 @@ class TimelineViewSet(OwnedViewSet):
     """Days with photos, and one day's photos; hidden and trashed photos are left out."""
 
     queryset = Photo.objects.all()
+    # The caller's own photos, not those of albums shared with them.
+    owned_actions = ("list", "day")
     pagination_class = None
     filter_backends = []
     serializer_class = PhotoListSerializer

@@ -4,8 +4,10 @@ import datetime as dt
 
 import pytest
 
-from api.models import User
+from api.models import Person
 from api.search.query import query_parse
+
+pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2024, 10, 15)
 TAGS = ["beach", "birthday cake", "outdoor", "forest"]
@@ -37,12 +39,21 @@ D = dt.date
         ("2019-02-30", {"text": "2019-02-30", "date_from": None}),
     ],
 )
-def test_query_parse(text, expected):
-    parsed = query_parse(text=text, owner=User(), tags=TAGS, today=TODAY)
+def test_query_parse(text, expected, user):
+    parsed = query_parse(text=text, owner=user, tags=TAGS, today=TODAY)
     for name, value in expected.items():
         assert getattr(parsed, name) == value, name
 
 
-def test_last_summer_in_july_is_the_summer_before():
-    parsed = query_parse(text="last summer", owner=User(), tags=[], today=D(2024, 7, 2))
+def test_last_summer_in_july_is_the_summer_before(user):
+    parsed = query_parse(text="last summer", owner=user, tags=[], today=D(2024, 7, 2))
     assert (parsed.date_from, parsed.date_to) == (D(2023, 6, 1), D(2023, 8, 31))
+
+
+def test_a_named_person_of_the_owner_is_recognised_by_full_or_first_name(user, other_user):
+    anna = Person.objects.create(owner=user, name="Anna Smith")
+    Person.objects.create(owner=other_user, name="Paris Hilton")
+    parsed = query_parse(text="anna paris 2019", owner=user, tags=TAGS, today=TODAY)
+    assert parsed.people == [anna.pk]
+    assert parsed.text == "paris"
+    assert query_parse(text="anna smith", owner=user, tags=[], today=TODAY).people == [anna.pk]

@@ -26,10 +26,13 @@ def test_photo_list_reads_only_the_grid_columns(user):
 
 
 @pytest.mark.django_db
-def test_photo_detail_fetches_files_in_one_more_query(user, django_assert_num_queries):
+def test_photo_detail_fetches_files_faces_and_tags_in_one_more_query_each(
+    user, django_assert_num_queries
+):
     photo = PhotoFactory(owner=user)
     FileFactory.create_batch(3, photo=photo)
-    # The photo, its files, its tags.
-    with django_assert_num_queries(3):
+    # The photo, its files, its faces, its tags.
+    with django_assert_num_queries(4):
         found = photo_detail(photos=Photo.objects.for_user(user)).get(pk=photo.pk)
         assert len([file.path for file in found.files.all()]) == 3
+        assert list(found.faces.all()) == []

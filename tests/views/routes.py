@@ -4,7 +4,15 @@ import re
 
 from drf_spectacular.generators import SchemaGenerator
 
-PUBLIC = {"/api/auth/token/", "/api/auth/token/refresh/", "/api/schema/", "/api/docs/"}
+PUBLIC = {
+    "/api/auth/token/",
+    "/api/auth/token/refresh/",
+    "/api/schema/",
+    "/api/docs/",
+    # Public album links: the token, not a login, opens them (tests/views/test_public.py).
+    "/api/public/albums/{token}/",
+    "/api/public/albums/{token}/photos/{id}/thumbnail/{size}/",
+}
 
 
 def api_operations() -> list[tuple[str, str]]:

@@ -133,8 +133,8 @@ def test_list_costs_the_same_queries_for_one_photo_and_fifty(api, user, django_a
 def test_detail_costs_the_same_queries_for_one_file_and_many(api, user, django_assert_num_queries):
     photo = PhotoFactory(owner=user)
     FileFactory(photo=photo)
-    # The photo, its files, its tags.
-    with django_assert_num_queries(3) as one:
+    # The photo, its files, its faces, its tags.
+    with django_assert_num_queries(4) as one:
         assert len(api.get(f"/api/photos/{photo.pk}/").json()["files"]) == 1
     FileFactory.create_batch(5, photo=photo)
     with django_assert_num_queries(len(one.captured_queries)):

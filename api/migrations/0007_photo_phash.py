@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('api', '0003_photo_library_favorite_index'),
+        ('api', '0006_albums'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('api', '0004_photo_phash'),
+        ('api', '0007_photo_phash'),
     ]
 
     operations = [

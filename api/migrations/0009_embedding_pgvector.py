@@ -33,7 +33,7 @@ def pgvector_disable(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("api", "0005_tags_embeddings"),
+        ("api", "0008_tags_embeddings"),
     ]
 
     operations = [

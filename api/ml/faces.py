@@ -1,0 +1,177 @@
+"""Face detection and 128-d encoding with dlib (weights from `face_recognition_models`).
+
+The models load once per process on first use. Detection runs on the displayed image (EXIF
+orientation applied) downscaled to the big thumbnail size; boxes come back in displayed-image
+pixels of the full photo.
+"""
+
+import functools
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from PIL import Image, ImageOps
+
+from api.exceptions import UnreadableFile
+from api.ingest.thumbnails import thumbnail_path
+from api.ml import registry
+
+logger = logging.getLogger(__name__)
+
+MODEL_NAME = "dlib_face_recognition_resnet_model_v1"
+MODEL_VERSION = registry.MODELS[MODEL_NAME]
+
+# HOG finds faces of 80 px and more. Images whose longest side is at most this are upsampled
+# once (faces from 40 px): that pass costs about as much as one at the big thumbnail size.
+# Measured on the corpus (bench/faces.py): never upsampling finds 45 of 52 faces (it misses
+# the 128 px portraits); always upsampling finds 51 at 1.7x the time of this rule, which
+# finds the same 51.
+UPSAMPLE_MAX_SIDE = 720
+
+
+@dataclass(frozen=True)
+class DetectedFace:
+    # top, right, bottom, left in displayed-image pixels of the full photo
+    box: tuple[int, int, int, int]
+    encoding: np.ndarray
+    detector: str
+
+
+@dataclass(frozen=True)
+class _Models:
+    detector_name: str
+    detector: object
+    shape_predictor: object
+    encoder: object
+
+
+def default_detector() -> str:
+    """The CNN detector finds more faces (profiles too) but needs CUDA to be fast; else HOG."""
+    import dlib
+
+    return "cnn" if dlib.DLIB_USE_CUDA else "hog"
+
+
+@functools.cache
+def _models(name: str) -> _Models:
+    """Load dlib's detector, landmark and encoder models once per process."""
+    import dlib
+
+    with warnings.catch_warnings():
+        # face_recognition_models still imports pkg_resources to find its files.
+        warnings.simplefilter("ignore", UserWarning)
+        import face_recognition_models
+
+    if name == "cnn":
+        detector = dlib.cnn_face_detection_model_v1(
+            face_recognition_models.cnn_face_detector_model_location()
+        )
+    else:
+        detector = dlib.get_frontal_face_detector()
+    logger.info("Loaded dlib face models (%s detector)", name)
+    return _Models(
+        detector_name=name,
+        detector=detector,
+        shape_predictor=dlib.shape_predictor(
+            face_recognition_models.pose_predictor_model_location()
+        ),
+        encoder=dlib.face_recognition_model_v1(
+            face_recognition_models.face_recognition_model_location()
+        ),
+    )
+
+
+def load_display_image(
+    path: Path, *, max_side: int | None = None
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """The photo as shown (orientation applied) as RGB, at most `max_side` px, and its full size.
+
+    Used until the big thumbnail exists; raises what Pillow raises for an unreadable file.
+    """
+    max_side = max_side or settings.THUMBNAIL_SIZES["big"]
+    with Image.open(path) as image:
+        image = ImageOps.exif_transpose(image)
+        size = image.size
+        image = image.convert("RGB")
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        return np.asarray(image), size
+
+
+def detect_faces(
+    image: np.ndarray,
+    *,
+    display_size: tuple[int, int],
+    detector: str | None = None,
+    upsample: int | None = None,
+) -> list[DetectedFace]:
+    """Find and encode every face in `image`, an RGB array of the displayed photo at any scale.
+
+    `display_size` is the full photo's displayed (width, height); boxes are scaled to it.
+    `detector` is "hog" or "cnn"; by default the CNN with CUDA, HOG without. `upsample`
+    defaults to once for images up to UPSAMPLE_MAX_SIDE, else none.
+    """
+    models = _models(detector or default_detector())
+    image = np.ascontiguousarray(image, dtype=np.uint8)
+    height, width = image.shape[:2]
+    if upsample is None:
+        upsample = 1 if max(width, height) <= UPSAMPLE_MAX_SIDE else 0
+    if models.detector_name == "cnn":
+        rects = [found.rect for found in models.detector(image, upsample)]
+    else:
+        rects = list(models.detector(image, upsample))
+    if not rects:
+        return []
+    encodings = [
+        models.encoder.compute_face_descriptor(image, models.shape_predictor(image, rect), 1)
+        for rect in rects
+    ]
+    scale_x, scale_y = display_size[0] / width, display_size[1] / height
+    faces = []
+    for rect, encoding in zip(rects, encodings, strict=True):
+        top = _clip(rect.top() * scale_y, display_size[1])
+        bottom = _clip(rect.bottom() * scale_y, display_size[1])
+        left = _clip(rect.left() * scale_x, display_size[0])
+        right = _clip(rect.right() * scale_x, display_size[0])
+        faces.append(
+            DetectedFace(
+                box=(top, right, bottom, left),
+                encoding=np.asarray(encoding, dtype=np.float32),
+                detector=models.detector_name,
+            )
+        )
+    return faces
+
+
+def _clip(value: float, limit: int) -> int:
+    return min(max(round(value), 0), limit)
+
+
+def encoding_to_bytes(encoding: np.ndarray) -> bytes:
+    return np.asarray(encoding, dtype="<f4").tobytes()
+
+
+def encodings_from_bytes(blobs: list[bytes]) -> np.ndarray:
+    """Stack stored encodings into an (n, 128) float32 array."""
+    if not blobs:
+        return np.empty((0, 128), dtype=np.float32)
+    return np.frombuffer(b"".join(bytes(blob) for blob in blobs), dtype="<f4").reshape(-1, 128)
+
+
+def load_photo_image(photo) -> tuple[np.ndarray, tuple[int, int]]:
+    """The photo as shown, at most the big thumbnail size, and its full displayed size.
+
+    Read from the big thumbnail (orientation applied, no full decode of the original);
+    until it exists, from the photo's first readable file. Raises UnreadableFile when the
+    photo has neither.
+    """
+    big = thumbnail_path(photo=photo, size="big")
+    if photo.width and photo.height and big.exists():
+        with Image.open(big) as image:
+            return np.asarray(image.convert("RGB")), (photo.width, photo.height)
+    file = photo.files.filter(missing=False, error="").order_by("pk").first()
+    if file is None:
+        raise UnreadableFile(f"Photo {photo.pk} has no readable file.")
+    return load_display_image(Path(file.path))

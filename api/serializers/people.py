@@ -1,0 +1,58 @@
+from rest_framework import serializers
+
+from api.models import Face, Person
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    cover_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "face_count", "cover_face", "cover_url", "hidden"]
+        read_only_fields = fields
+
+    def get_cover_url(self, person: Person) -> str | None:
+        if person.cover_face_id is None:
+            return None
+        return f"/api/faces/{person.cover_face_id}/crop/"
+
+
+class PersonPatchSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=256, required=False, allow_blank=False)
+    hidden = serializers.BooleanField(required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs:
+            raise serializers.ValidationError("Give `name` or `hidden`.")
+        return attrs
+
+
+class PersonMergeSerializer(serializers.Serializer):
+    into = serializers.IntegerField(help_text="The id of the person who stays.")
+
+
+class FaceDetailSerializer(serializers.ModelSerializer):
+    box = serializers.ListField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="[top, right, bottom, left] in displayed pixels of the photo.",
+    )
+
+    class Meta:
+        model = Face
+        fields = ["id", "photo", "box", "person", "person_source", "distance", "detector"]
+        read_only_fields = fields
+
+
+class FacePatchSerializer(serializers.Serializer):
+    person = serializers.IntegerField(
+        required=False, allow_null=True, help_text="A person id to assign, null to unassign."
+    )
+    not_person = serializers.IntegerField(
+        required=False, help_text="The id of a person this face is not."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if len(attrs) != 1:
+            raise serializers.ValidationError("Give exactly one of `person` or `not_person`.")
+        return attrs

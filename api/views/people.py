@@ -1,0 +1,123 @@
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.models import Face, Person
+from api.selectors import people as selectors
+from api.serializers.people import (
+    FaceDetailSerializer,
+    FacePatchSerializer,
+    PersonMergeSerializer,
+    PersonPatchSerializer,
+    PersonSerializer,
+)
+from api.services import faces as face_services
+from api.services import people as people_services
+from api.views.base import OwnedViewSet
+
+
+class PersonFilter(filters.FilterSet):
+    hidden = filters.BooleanFilter(help_text="Hidden people instead of the visible ones.")
+
+    class Meta:
+        model = Person
+        fields = ["hidden"]
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        if self.form.cleaned_data.get("hidden") is None:
+            queryset = queryset.filter(hidden=False)
+        return super().filter_queryset(queryset)
+
+
+class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet):
+    """People: named ones and unnamed clusters (`name` null), with face counts and covers."""
+
+    queryset = Person.objects.all()
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilter
+    pagination_class = None
+    http_method_names = ["get", "patch", "post", "head", "options"]
+
+    def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        return selectors.people_list(qs) if self.action == "list" else qs
+
+    @extend_schema(request=PersonPatchSerializer, responses=PersonSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        person = self.get_object()
+        data = PersonPatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if "name" in data.validated_data:
+            person = people_services.person_rename(
+                by=request.user, person=person, name=data.validated_data["name"]
+            )
+        if "hidden" in data.validated_data:
+            person = people_services.person_hide(
+                by=request.user, person=person, hidden=data.validated_data["hidden"]
+            )
+        return Response(PersonSerializer(person).data)
+
+    @extend_schema(request=PersonMergeSerializer, responses=PersonSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str | None = None) -> Response:
+        """Move every face of this person into `into`; this person is deleted."""
+        person = self.get_object()
+        data = PersonMergeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        into = people_services.person_merge(
+            by=request.user, person=person, into=data.validated_data["into"]
+        )
+        return Response(PersonSerializer(into).data)
+
+
+class FaceFilter(filters.FilterSet):
+    person = filters.NumberFilter(field_name="person_id", help_text="Faces of this person.")
+    unknown = filters.BooleanFilter(
+        field_name="person", lookup_expr="isnull", help_text="Faces in no person."
+    )
+
+    class Meta:
+        model = Face
+        fields = ["person", "unknown"]
+
+
+class FaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet):
+    """Faces found in the caller's photos; PATCH assigns, unassigns or says "not them"."""
+
+    queryset = Face.objects.all()
+    serializer_class = FaceDetailSerializer
+    filterset_class = FaceFilter
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        return qs.order_by("-photo_id", "pk")
+
+    @extend_schema(request=FacePatchSerializer, responses=FaceDetailSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        face = self.get_object()
+        data = FacePatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if "not_person" in values:
+            face = face_services.face_mark_not_person(
+                by=request.user, face=face, person=values["not_person"]
+            )
+        elif values["person"] is None:
+            face = face_services.face_unassign(by=request.user, face=face)
+        else:
+            face = face_services.face_assign(by=request.user, face=face, person=values["person"])
+        return Response(FaceDetailSerializer(face).data)
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def crop(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The face with a margin around it, as a JPEG of at most 256 px."""
+        face = self.get_object()
+        response = HttpResponse(selectors.face_crop_jpeg(face=face), content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response

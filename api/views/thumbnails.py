@@ -1,0 +1,60 @@
+"""Serving a thumbnail file: shared by the photo route and the public album route."""
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, HttpResponseNotModified
+from django.utils.http import parse_etags
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.request import Request
+
+from api.exceptions import NotFound
+from api.ingest import thumbnails
+from api.models import Photo
+
+SIZE_PARAMETER = OpenApiParameter(
+    "size",
+    str,
+    OpenApiParameter.PATH,
+    enum=["small", "big"],
+    description="small: WebP, at most 256 px on the longest side; big: JPEG, at most 1440 px",
+)
+RESPONSES = {
+    (200, "image/webp"): OpenApiTypes.BINARY,
+    (200, "image/jpeg"): OpenApiTypes.BINARY,
+    304: OpenApiResponse(description="Unchanged since the ETag in If-None-Match"),
+    404: OpenApiResponse(description="No such photo for the caller, or no thumbnail yet"),
+}
+
+
+class FirstRenderer(BaseContentNegotiation):
+    """An image route answers images or JSON errors whatever the Accept header says."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def thumbnail_response(*, request: Request, photo: Photo, size: str, cache: str = "private"):
+    """The thumbnail image with ETag and Cache-Control (`cache` is "private" or "public");
+    handed to nginx when THUMBNAIL_ACCEL_REDIRECT is set. NotFound until it exists."""
+    path = thumbnails.thumbnail_path(photo=photo, size=size)
+    try:
+        stat = path.stat()
+    except FileNotFoundError as exc:
+        raise NotFound("This photo has no thumbnail yet.") from exc
+    etag = f'"{photo.content_hash[:16]}-{size}-{thumbnails.VERSION}-{stat.st_mtime_ns:x}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"{cache}, max-age={settings.THUMBNAIL_CACHE_SECONDS}",
+    }
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        return HttpResponseNotModified(headers=headers)
+    mime = thumbnails.thumbnail_mime(size)
+    if settings.THUMBNAIL_ACCEL_REDIRECT:
+        relative = path.relative_to(settings.THUMBNAIL_DIR).as_posix()
+        target = f"{settings.THUMBNAIL_ACCEL_REDIRECT.rstrip('/')}/{relative}"
+        return HttpResponse(content_type=mime, headers={**headers, "X-Accel-Redirect": target})
+    return FileResponse(path.open("rb"), content_type=mime, headers=headers)

@@ -1,0 +1,195 @@
+import io
+
+import pytest
+from PIL import Image
+from rest_framework.test import APIClient
+
+from api.models import Face, FaceNotPerson, Person
+from api.services import faces as face_services
+from tests.factories import corpus_photo
+
+PATHS = [
+    "faces/vladimir_putin/Vladimir_Putin_0002.jpg",
+    "faces/vladimir_putin/Vladimir_Putin_0003.jpg",
+    "faces/vladimir_putin/Vladimir_Putin_0006.jpg",
+    "faces/colin_powell/Colin_Powell_0001.jpg",
+    "faces/colin_powell/Colin_Powell_0002.jpg",
+    "faces/lin_manuel_miranda/lin-manuel-miranda.png",
+]
+
+
+def _process(owner, faces_folder, manifest, face_detections, paths=PATHS) -> None:
+    for path in paths:
+        photo = corpus_photo(owner=owner, path=faces_folder.parent / path, entry=manifest[path])
+        face_services.photo_store_faces(photo=photo, detected=face_detections[path])
+
+
+@pytest.fixture
+def people(user, faces_folder, manifest, face_detections) -> tuple[Person, Person]:
+    _process(user, faces_folder, manifest, face_detections)
+    putin = Face.objects.get(photo__files__path__endswith="Putin_0002.jpg").person
+    powell = Face.objects.get(photo__files__path__endswith="Powell_0001.jpg").person
+    return putin, powell
+
+
+@pytest.fixture
+def theirs(other_user, faces_folder, manifest, face_detections) -> Person:
+    _process(other_user, faces_folder, manifest, face_detections, PATHS[:2])
+    return Person.objects.get(owner=other_user)
+
+
+def test_people_list_has_unnamed_clusters_with_null_names(api, people):
+    response = api.get("/api/people/")
+    assert response.status_code == 200
+    body = response.json()
+    putin, powell = people
+    assert {p["id"] for p in body} == {putin.pk, powell.pk}
+    for entry in body:
+        assert set(entry) >= {"id", "name", "face_count", "cover_face"}
+        assert entry["name"] is None
+    assert {p["id"]: p["face_count"] for p in body} == {putin.pk: 3, powell.pk: 2}
+
+
+def test_people_list_costs_the_same_queries_for_any_number_of_people(
+    api, people, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(2):
+        api.get("/api/people/")
+
+
+def test_rename_over_http(api, people):
+    putin, _ = people
+    response = api.patch(f"/api/people/{putin.pk}/", {"name": "Vladimir Putin"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["name"] == "Vladimir Putin"
+    listed = {p["id"]: p["name"] for p in api.get("/api/people/").json()}
+    assert listed[putin.pk] == "Vladimir Putin"
+
+
+def test_rename_with_an_empty_name_is_400(api, people):
+    putin, _ = people
+    response = api.patch(f"/api/people/{putin.pk}/", {"name": ""}, format="json")
+    assert response.status_code == 400
+
+
+def test_merge_over_http(api, people):
+    putin, powell = people
+    response = api.post(f"/api/people/{powell.pk}/merge/", {"into": putin.pk}, format="json")
+    assert response.status_code == 200
+    assert response.json()["id"] == putin.pk
+    assert response.json()["face_count"] == 5
+    assert api.get(f"/api/people/{powell.pk}/").status_code == 404
+
+
+def test_merge_into_another_users_person_is_404_and_changes_nothing(api, people, theirs):
+    putin, _ = people
+    response = api.post(f"/api/people/{putin.pk}/merge/", {"into": theirs.pk}, format="json")
+    assert response.status_code == 404
+    assert putin.faces.count() == 3
+    assert theirs.faces.count() == 2
+
+
+def test_faces_of_a_person(api, people):
+    putin, _ = people
+    response = api.get(f"/api/faces/?person={putin.pk}")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert len(results) == 3
+    for face in results:
+        assert face["person"] == putin.pk
+        top, right, bottom, left = face["box"]
+        assert 0 <= left < right <= 250
+        assert 0 <= top < bottom <= 250
+
+
+def test_face_patch_assigns_unassigns_and_marks_not_person(api, people):
+    putin, powell = people
+    face = putin.faces.first()
+    url = f"/api/faces/{face.pk}/"
+    response = api.patch(url, {"person": powell.pk}, format="json")
+    assert response.status_code == 200
+    assert response.json()["person"] == powell.pk
+    assert response.json()["person_source"] == "user"
+    powell.refresh_from_db()
+    assert powell.face_count == 3
+
+    response = api.patch(url, {"person": None}, format="json")
+    assert response.status_code == 200
+    assert response.json()["person"] is None
+
+    response = api.patch(url, {"not_person": putin.pk}, format="json")
+    assert response.status_code == 200
+    assert FaceNotPerson.objects.filter(face=face, person=putin).exists()
+
+
+def test_face_patch_needs_exactly_one_field(api, people):
+    face = people[0].faces.first()
+    assert api.patch(f"/api/faces/{face.pk}/", {}, format="json").status_code == 400
+    response = api.patch(
+        f"/api/faces/{face.pk}/", {"person": None, "not_person": people[0].pk}, format="json"
+    )
+    assert response.status_code == 400
+
+
+def test_face_patch_with_another_users_person_is_404(api, people, theirs):
+    face = people[0].faces.first()
+    for body in ({"person": theirs.pk}, {"not_person": theirs.pk}):
+        response = api.patch(f"/api/faces/{face.pk}/", body, format="json")
+        assert response.status_code == 404
+    face.refresh_from_db()
+    assert face.person_id == people[0].pk
+
+
+def test_face_crop_is_a_jpeg_of_the_face(api, people):
+    face = people[0].faces.first()
+    response = api.get(f"/api/faces/{face.pk}/crop/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    image = Image.open(io.BytesIO(response.content))
+    assert image.format == "JPEG"
+    assert 0 < max(image.size) <= 256
+
+
+def test_another_users_people_and_faces_are_404(api, people, theirs):
+    face = theirs.faces.first()
+    assert api.get(f"/api/people/{theirs.pk}/").status_code == 404
+    assert api.patch(f"/api/people/{theirs.pk}/", {"name": "x"}, format="json").status_code == 404
+    merge = api.post(f"/api/people/{theirs.pk}/merge/", {"into": people[0].pk}, format="json")
+    assert merge.status_code == 404
+    assert api.get(f"/api/faces/{face.pk}/").status_code == 404
+    assert api.patch(f"/api/faces/{face.pk}/", {"person": None}, format="json").status_code == 404
+    assert api.get(f"/api/faces/{face.pk}/crop/").status_code == 404
+    assert theirs.pk not in {p["id"] for p in api.get("/api/people/").json()}
+    assert api.get(f"/api/faces/?person={theirs.pk}").json()["results"] == []
+    theirs.refresh_from_db()
+    assert theirs.name is None
+
+
+def test_people_and_faces_need_authentication(people):
+    client = APIClient()
+    assert client.get("/api/people/").status_code == 401
+    assert client.get("/api/faces/").status_code == 401
+
+
+def test_photo_detail_lists_its_faces_with_boxes_and_people(api, people):
+    putin, _ = people
+    face = putin.faces.select_related("photo").first()
+    body = api.get(f"/api/photos/{face.photo_id}/").json()
+    assert body["faces"] == [{"id": face.pk, "box": face.box, "person": putin.pk}]
+
+
+def test_photo_list_filters_by_person(api, people, theirs):
+    putin, _ = people
+    listed = {p["id"] for p in api.get(f"/api/photos/?person={putin.pk}").json()["results"]}
+    assert listed == set(putin.faces.values_list("photo_id", flat=True))
+    assert len(listed) == 3
+    assert api.get(f"/api/photos/?person={theirs.pk}").json()["results"] == []
+
+
+def test_hidden_people_leave_the_list_and_are_listed_on_request(api, people):
+    putin, powell = people
+    response = api.patch(f"/api/people/{putin.pk}/", {"hidden": True}, format="json")
+    assert response.status_code == 200
+    assert response.json()["hidden"] is True
+    assert [p["id"] for p in api.get("/api/people/").json()] == [powell.pk]
+    assert [p["id"] for p in api.get("/api/people/?hidden=true").json()] == [putin.pk]
