@@ -45,7 +45,7 @@ def test_detail_place_is_null_for_every_photo_without_gps(geocoded, scanned_api,
 def test_detail_with_a_place_costs_no_extra_query(geocoded, scanned_api, django_assert_num_queries):
     with_place = _photo_id(geocoded, "gps/DSCN0010.jpg")
     without = _photo_id(geocoded, "exif/Canon_40D.jpg")
-    with django_assert_num_queries(3) as without_queries:
+    with django_assert_num_queries(4) as without_queries:
         scanned_api.get(f"/api/photos/{without}/")
     with django_assert_num_queries(len(without_queries.captured_queries)):
         scanned_api.get(f"/api/photos/{with_place}/")
