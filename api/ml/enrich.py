@@ -169,3 +169,35 @@ def enrichment_enqueue(*, owner: User) -> dict[str, int]:
             task_for[name].delay_on_commit(stale[start : start + size])
         queued[name] = len(stale)
     return queued
+
+
+def enrichment_run(*, owner: User) -> dict[str, int]:
+    """Run every step after the thumbnails in this process, for `owner`'s photos that need it,
+    then regroup events; returns how many photos each step ran on.
+
+    `scan --wait` uses it to finish the whole pipeline whether or not a worker is running.
+    The same steps queued on Celery then find their work done and return at once.
+    """
+    from api.ml import faces as face_model
+    from api.ml import geocode
+    from api.services import events, faces
+
+    ran = dict.fromkeys(("faces", "geocode", *STEPS), 0)
+    photos = Photo.objects.for_user(owner).filter(steps__thumbnails__state="done")
+    for photo in photos.order_by("id").iterator(chunk_size=200):
+        if not _done(photo, faces.STEP, face_model.MODEL_VERSION):
+            faces.photo_detect_faces(photo=photo)
+            ran["faces"] += 1
+        if geocode.photo_geocode_needed(photo):
+            geocode.photo_geocode(photo=photo)
+            ran["geocode"] += 1
+    run_for = {"scenes": photos_tag_scenes, "clip": photos_embed_clip}
+    for name, step in STEPS.items():
+        stale = enrichment_stale(owner=owner, step=name)
+        if not step.installed():
+            _skip(step, stale)
+            continue
+        for start in range(0, len(stale), settings.CLIP_BATCH):
+            ran[name] += run_for[name](photo_ids=stale[start : start + settings.CLIP_BATCH])
+    events.events_regenerate(user=owner)
+    return ran

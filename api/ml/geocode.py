@@ -277,14 +277,19 @@ def _geocode_current(photo: Photo) -> bool:
     )
 
 
-def photo_geocode_enqueue(*, photo: Photo) -> bool:
-    """Queue the geocode task once the transaction commits, if the photo needs it: it has
-    GPS (or a place to clear) that the current provider version has not geocoded yet."""
-    from api import tasks
-
+def photo_geocode_needed(photo: Photo) -> bool:
+    """The photo has GPS (or a place to clear) that the current provider version has not
+    geocoded yet."""
     if _geocode_current(photo):
         return False
-    if not gps_is_valid(photo.gps_lat, photo.gps_lon) and photo.place_id is None:
+    return gps_is_valid(photo.gps_lat, photo.gps_lon) or photo.place_id is not None
+
+
+def photo_geocode_enqueue(*, photo: Photo) -> bool:
+    """Queue the geocode task once the transaction commits, if the photo needs it."""
+    from api import tasks
+
+    if not photo_geocode_needed(photo):
         return False
     tasks.photo_geocode.delay_on_commit(photo.pk)
     return True

@@ -54,6 +54,8 @@ def photo_store_faces(*, photo: Photo, detected: list[face_model.DetectedFace]) 
     the same place.
     """
     with transaction.atomic():
+        # The photo's row lock makes a queued task and `scan --wait` store its faces once.
+        list(Photo.objects.select_for_update().filter(pk=photo.pk).values_list("pk"))
         current = list(photo.faces.filter(model_version=face_model.MODEL_VERSION))
         if current:
             _step_record(photo, state="done", error="")

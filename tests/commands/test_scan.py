@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from api.models import Job, Photo, User
+from api.models import Album, Face, Job, Photo, User
 from api.services.users import user_create_or_update
 from tests.conftest import SHARED_PHOTOS
 
@@ -43,6 +43,29 @@ def test_scan_prints_json_counts_last_and_succeeds_despite_failed_files(photos):
     assert json.loads(again[-1])["unchanged"] == 10
     job = Job.objects.filter(owner__username="frank").first()
     assert (job.state, job.result["failed"]) == ("done", 1)
+
+
+def test_scan_wait_runs_every_later_step_in_the_command_without_a_worker(photos):
+    shutil.copy(SHARED_PHOTOS / "faces" / "barack_obama" / "obama.jpg", photos)
+    user = user_create_or_update(username="gina", password="pw", libraries=[photos])
+
+    lines = _run("scan", "--user", "gina", "--wait")
+
+    assert json.loads(lines[-1])["new"] == 10
+    mine = Photo.objects.for_user(user)
+    tuscany = mine.get(files__path__endswith="DSCN0010.jpg")
+    assert tuscany.place.parent.parent.name == "Italy"
+    assert mine.filter(gps_lat__isnull=False, place__isnull=True).count() == 0
+    obama = mine.get(files__path__endswith="obama.jpg")
+    assert Face.objects.filter(photo=obama).count() == 1
+    assert obama.steps["faces"]["state"] == "done"
+    for step in ("scenes", "clip"):
+        assert obama.steps[step]["state"] == "skipped"
+        assert "download_models" in obama.steps[step]["error"]
+    event = Album.objects.for_user(user).get(kind=Album.Kind.EVENT)
+    assert set(event.photos.values_list("pk", flat=True)) == set(
+        mine.filter(files__path__contains="DSCN00").values_list("pk", flat=True)
+    )
 
 
 def test_scan_of_a_path_adds_it_as_a_library_of_the_user(photos):

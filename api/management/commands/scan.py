@@ -1,18 +1,15 @@
 import json
 import sys
-import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 from tqdm import tqdm
 
 from api.exceptions import OwnPhotosError
 from api.ingest.scan import library_scan
+from api.ml.enrich import enrichment_run
 from api.models import Job, Library, User
 from api.services.jobs import job_create, job_fail, job_finish, job_start
-
-WAIT_POLL_SECONDS = 1.0
 
 
 class Command(BaseCommand):
@@ -32,18 +29,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--wait",
             action="store_true",
-            help="also wait until the background jobs this scan started are finished",
+            help=(
+                "run every later step too (faces, places, scene tags, CLIP, events) in this "
+                "process before exiting, whether or not a worker is running"
+            ),
         )
 
     def handle(self, *args, user, path, full: bool, wait: bool, **options) -> None:
-        started = timezone.now()
         totals = dict.fromkeys(("new", "changed", "unchanged", "missing", "failed"), 0)
         for owner in self._users(user, path):
             counts = self._scan(owner, path, full)
             for key, value in counts.items():
                 totals[key] += value
-        if wait:
-            self._wait(started)
+            if wait:
+                ran = enrichment_run(owner=owner)
+                self.stderr.write(f"{owner.username}: enriched {ran}")
         self.stdout.write(json.dumps(totals, separators=(",", ":")))
 
     def _users(self, username: str | None, path: str | None) -> list[User]:
@@ -87,11 +87,3 @@ class Command(BaseCommand):
                 bar.close()
         job_finish(job=job, result=counts)
         return counts
-
-    def _wait(self, started) -> None:
-        """Block until jobs created since `started` (enrichment the scan queued) are over."""
-        pending = Job.objects.filter(
-            created_at__gte=started, state__in=(Job.State.QUEUED, Job.State.RUNNING)
-        )
-        while pending.exists():
-            time.sleep(WAIT_POLL_SECONDS)
