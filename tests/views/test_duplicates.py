@@ -7,7 +7,9 @@ import pytest
 from PIL import Image, ImageOps
 
 from api.ingest.scan import library_scan
-from api.models import Photo
+from api.models import Face, Person, Photo
+from api.services.albums import album_create
+from api.services.faces import face_assign, photo_detect_faces
 from tests.conftest import SHARED_PHOTOS
 
 ORIGINALS = [
@@ -81,6 +83,26 @@ def test_resolving_trashes_the_copies_and_keeps_the_favourite_on_the_kept_photo(
     assert copy.trashed_at is not None
     groups = api.get("/api/duplicates/").json()["results"]
     assert all(original.pk not in [row["id"] for row in group["photos"]] for group in groups)
+
+
+@pytest.mark.django_db
+def test_resolving_keeps_the_albums_and_the_named_faces_of_the_copy(api, user, library):
+    original, copy = library["obama.jpg"], library["copy_obama.jpg"]
+    for photo in (original, copy):
+        photo_detect_faces(photo=Photo.objects.get(pk=photo.pk))
+    (copy_face,) = Face.objects.filter(photo=copy)
+    barack = Person.objects.create(owner=user, name="Barack")
+    face_assign(by=user, face=copy_face, person=barack)
+    album = album_create(by=user, title="Portraits", photo_ids=[copy.pk])
+
+    response = api.post(
+        "/api/duplicates/resolve/", {"keep": original.pk, "trash": [copy.pk]}, format="json"
+    )
+
+    assert response.status_code == 200
+    (kept_face,) = Face.objects.filter(photo=original)
+    assert (kept_face.person_id, kept_face.person_source) == (barack.pk, Face.Source.USER)
+    assert original.pk in set(album.photos.values_list("pk", flat=True))
 
 
 @pytest.mark.django_db
