@@ -5,6 +5,10 @@ MOVE_KM between two photos with GPS. Regeneration is incremental: only the time 
 photos changed since the last run is regrouped (widened to the events it touches), and
 events keep their ids where their photos mostly stay. Events the user edited keep their
 title and members; new photos taken inside their span join them.
+
+Titles name the event's commonest places (cities, else regions, else countries) and the
+named people seen most in it. A person renamed, hidden or given faces since the last run
+counts as a change to the photos they are in, so those events are retitled.
 """
 
 import bisect
@@ -20,7 +24,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
-from api.models import Album, AlbumPhoto, EventGrouping, Photo, User
+from api.models import Album, AlbumPhoto, EventGrouping, Face, Photo, Place, User
 from api.models.photo import DateSource
 
 logger = logging.getLogger(__name__)
@@ -48,6 +52,16 @@ class _Shot:
     lat: float | None
     lon: float | None
     updated_at: dt.datetime
+    place_id: int | None
+    hidden: bool
+
+
+class _Labels(NamedTuple):
+    """What titles are made of, per photo id: its place names by level, and the named,
+    unhidden people in it."""
+
+    places: dict[int, dict[int, str]]
+    people: dict[int, list[str]]
 
 
 def event_title(
@@ -170,6 +184,8 @@ def events_regenerate(*, user: User, full: bool = False) -> dict[str, int]:
     windows = None
     if not full and since is not None:
         changed = photos.filter(updated_at__gte=since)
+        # A person named, hidden or given faces since: their photos' events need a new title.
+        renamed = photos.filter(faces__person__updated_at__gte=since).distinct()
         # Events holding a changed photo are regrouped too, in case its date moved away.
         touched = set(
             AlbumPhoto.objects.filter(
@@ -178,6 +194,7 @@ def events_regenerate(*, user: User, full: bool = False) -> dict[str, int]:
             ).values_list("album_id", flat=True)
         )
         spans = [(t - GAP, t + GAP) for t in changed.values_list("taken_at", flat=True)]
+        spans += [(t - GAP, t + GAP) for t in renamed.values_list("taken_at", flat=True)]
         spans += [(event.start_at, event.end_at) for event in events if event.id in touched]
         windows = _windows(spans, events)
         if windows:
@@ -189,17 +206,58 @@ def events_regenerate(*, user: User, full: bool = False) -> dict[str, int]:
             _Shot(*row)
             for row in photos.filter(in_trash=False)
             .order_by("taken_at", "id")
-            .values_list("id", "taken_at", "taken_date", "gps_lat", "gps_lon", "updated_at")
+            .values_list(
+                "id",
+                "taken_at",
+                "taken_date",
+                "gps_lat",
+                "gps_lon",
+                "updated_at",
+                "place_id",
+                "hidden",
+            )
         ]
     )
     if windows is not None:
         shots = [shot for shot in shots if _inside(shot.taken_at, windows)]
         events = [event for event in events if _inside(event.start_at, windows)]
-    counts = _regroup(user=user, shots=shots, events=events, since=since)
+    labels = _labels(shots=shots, photos=photos)
+    counts = _regroup(user=user, shots=shots, events=events, since=since, labels=labels)
     state.grouped_at = started
     state.save(update_fields=["grouped_at"])
     logger.info("events of %s regenerated: %s", user, counts)
     return counts
+
+
+def _labels(*, shots: list[_Shot], photos) -> _Labels:
+    """Place names and people of `shots`, in two queries whatever their number. Hidden
+    photos name nothing: an event shared with others must not give them away."""
+    shown = [shot for shot in shots if not shot.hidden]
+    place_ids = {shot.place_id for shot in shown if shot.place_id}
+    names: dict[int, dict[int, str]] = {}
+    if place_ids:
+        rows = Place.objects.filter(pk__in=place_ids).values_list(
+            "id", "level", "name", "parent__level", "parent__name", "parent__parent__name"
+        )
+        for pk, level, name, parent_level, parent, grandparent in rows:
+            names[pk] = {level: name}
+            if parent is not None:
+                names[pk][parent_level] = parent
+            if grandparent is not None:
+                names[pk][Place.Level.COUNTRY] = grandparent
+    places = {shot.id: names[shot.place_id] for shot in shown if shot.place_id in names}
+    people: dict[int, list[str]] = {}
+    if shown:
+        ids = {shot.id for shot in shown}
+        faces = Face.objects.filter(
+            photo__in=photos.filter(in_trash=False, hidden=False),
+            person__name__isnull=False,
+            person__hidden=False,
+        ).values_list("photo_id", "person__name")
+        for photo_id, name in faces:
+            if photo_id in ids and name not in people.setdefault(photo_id, []):
+                people[photo_id].append(name)
+    return _Labels(places=places, people=people)
 
 
 def _regroup(
@@ -208,6 +266,7 @@ def _regroup(
     shots: list[_Shot],
     events: list[_Event],
     since: dt.datetime | None,
+    labels: _Labels,
 ) -> dict[str, int]:
     """Regroup `shots` (every untrashed dated photo of the affected ranges) and rewrite the
     events lying in those ranges. Edited events only gain photos changed since `since` that
@@ -245,7 +304,7 @@ def _regroup(
         plan.append((reuse, group))
 
     new_albums = [
-        Album(owner=user, kind=Album.Kind.EVENT, **_fields(group))
+        Album(owner=user, kind=Album.Kind.EVENT, **_fields(group, labels))
         for reuse, group in plan
         if reuse is None
     ]
@@ -253,7 +312,7 @@ def _regroup(
     created = iter(new_albums)
     updated, removals = [], []
     for reuse, group in plan:
-        album = next(created) if reuse is None else Album(pk=reuse, **_fields(group))
+        album = next(created) if reuse is None else Album(pk=reuse, **_fields(group, labels))
         wanted = {s.id for s in group}
         have = current.get(album.pk, {})
         gone = [pk for photo_id, pk in have.items() if photo_id not in wanted]
@@ -286,10 +345,35 @@ def _changed(event: _Event, album: Album) -> bool:
     )
 
 
-def _fields(group: list[_Shot]) -> dict:
+def _fields(group: list[_Shot], labels: _Labels) -> dict:
     return {
-        "title": event_title(start=group[0].day, end=group[-1].day),
+        "title": event_title(
+            start=group[0].day,
+            end=group[-1].day,
+            places=_places(group, labels),
+            people=_people(group, labels),
+        ),
         "start_at": group[0].taken_at,
         "end_at": group[-1].taken_at,
         "updated_at": timezone.now(),
     }
+
+
+def _places(group: list[_Shot], labels: _Labels) -> list[str]:
+    """The two commonest cities of the group; without any, regions; without any, countries.
+    Ties go to the place seen first."""
+    for level in (Place.Level.CITY, Place.Level.REGION, Place.Level.COUNTRY):
+        seen = Counter(
+            labels.places[s.id][level]
+            for s in group
+            if s.id in labels.places and level in labels.places[s.id]
+        )
+        if seen:
+            return [name for name, _ in seen.most_common(2)]
+    return []
+
+
+def _people(group: list[_Shot], labels: _Labels) -> list[str]:
+    """Named people by the number of the group's photos they are in, ties to the first seen."""
+    seen = Counter(name for s in group for name in labels.people.get(s.id, ()))
+    return [name for name, _ in seen.most_common()]

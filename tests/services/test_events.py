@@ -5,9 +5,11 @@ from pathlib import Path
 import pytest
 
 from api.ingest.scan import library_scan
-from api.models import Album, Photo
+from api.ml import geocode
+from api.models import Album, Face, Person, Photo, Place
 from api.services.albums import album_delete, album_remove_photos, album_update
 from api.services.events import event_title, events_regenerate
+from api.services.people import person_hide, person_rename
 from api.services.photos import photo_update
 from tests.factories import PhotoFactory, UserFactory
 
@@ -184,6 +186,128 @@ def test_events_are_per_user(user, other_user):
     assert _events(user) == []
     events_regenerate(user=other_user)
     assert len(_events(other_user)) == 1
+
+
+def _city(name: str, region: str = "Lisboa") -> Place:
+    return Place.objects.ensure_path(
+        country_code="PT", country="Portugal", region=region, city=name
+    )
+
+
+def _placed(photos, place: Place) -> None:
+    Photo.objects.filter(pk__in=_ids(photos)).update(place=place)
+
+
+def _face(photo: Photo, person: Person) -> Face:
+    return Face.objects.create(
+        photo=photo,
+        top=1,
+        right=9,
+        bottom=9,
+        left=1,
+        encoding=bytes(512),
+        detector="hog",
+        person=person,
+    )
+
+
+def test_an_event_in_lisbon_is_titled_with_lisbon_and_its_date(user):
+    _placed(_shots(user, _at(2019, 7, 4, 9), 4, dt.timedelta(hours=1)), _city("Lisbon"))
+
+    events_regenerate(user=user)
+
+    assert [title for title, _ in _events(user)] == ["Lisbon, 4 July 2019"]
+
+
+def test_event_names_its_two_commonest_cities_before_regions_and_countries(user):
+    trip = _shots(user, _at(2019, 7, 4, 9), 8, dt.timedelta(hours=1))
+    _placed(trip[:1], _city("Cascais"))
+    _placed(trip[1:3], _city("Lisbon"))
+    _placed(trip[3:6], _city("Sintra"))
+    _placed(trip[6:], Place.objects.get(name="Lisboa"))
+    countryside = _shots(user, _at(2019, 8, 1, 9), 3, dt.timedelta(hours=1))
+    _placed(countryside[:1], Place.objects.get(name="Portugal"))
+    _placed(countryside[1:], Place.objects.get(name="Lisboa"))
+
+    events_regenerate(user=user)
+
+    assert [title for title, _ in _events(user)] == [
+        "Sintra and Lisbon, 4 July 2019",
+        "Lisboa, 1 August 2019",
+    ]
+
+
+def test_named_people_join_the_title_most_seen_first_and_unnamed_ones_do_not(user):
+    trip = _shots(user, _at(2019, 7, 4, 9), 4, dt.timedelta(hours=1))
+    _placed(trip, _city("Lisbon"))
+    anna = Person.objects.create(owner=user, name="Anna")
+    ben = Person.objects.create(owner=user, name="Ben")
+    stranger = Person.objects.create(owner=user)
+    _face(trip[0], ben)
+    for photo in trip[1:]:
+        _face(photo, anna)
+        _face(photo, stranger)
+
+    events_regenerate(user=user)
+
+    assert [title for title, _ in _events(user)] == ["Lisbon, 4 July 2019 with Anna and Ben"]
+
+
+def test_a_hidden_person_and_people_in_hidden_photos_are_not_named(user):
+    trip = _shots(user, _at(2019, 7, 4, 9), 4, dt.timedelta(hours=1))
+    _face(trip[0], Person.objects.create(owner=user, name="Anna"))
+    _face(trip[1], Person.objects.create(owner=user, name="Ex", hidden=True))
+    _face(trip[2], Person.objects.create(owner=user, name="Secret"))
+    _placed(trip[2:3], _city("Porto", region="Porto"))
+    Photo.objects.filter(pk=trip[2].pk).update(hidden=True)
+
+    events_regenerate(user=user)
+
+    assert _events(user) == [("4 July 2019 with Anna", _ids(trip))]
+
+
+def test_titles_follow_geocoding_and_naming_on_later_incremental_runs(user):
+    trip = _shots(user, _at(2019, 7, 4, 9), 4, dt.timedelta(hours=1), LISBON)
+    other = _shots(user, _at(2018, 1, 2, 9), 3, dt.timedelta(hours=1))
+    someone = Person.objects.create(owner=user)
+    _face(trip[0], someone)
+    events_regenerate(user=user)
+    assert [title for title, _ in _events(user)] == ["2 January 2018", "4 July 2019"]
+    untouched = Album.objects.get(photos=other[0]).updated_at
+
+    for photo in trip:
+        geocode.photo_geocode(photo=photo)
+    events_regenerate(user=user)
+    assert [title for title, _ in _events(user)] == ["2 January 2018", "Lisbon, 4 July 2019"]
+
+    person_rename(by=user, person=someone, name="Anna")
+    counts = events_regenerate(user=user)
+    assert [title for title, _ in _events(user)] == [
+        "2 January 2018",
+        "Lisbon, 4 July 2019 with Anna",
+    ]
+    assert (counts["updated"], counts["photos"]) == (1, 4)
+
+    person_hide(by=user, person=someone)
+    events_regenerate(user=user)
+    assert [title for title, _ in _events(user)] == ["2 January 2018", "Lisbon, 4 July 2019"]
+    assert Album.objects.get(photos=other[0]).updated_at == untouched
+
+
+def test_an_edited_event_keeps_its_title_when_places_and_people_change(user):
+    trip = _shots(user, _at(2019, 7, 4, 9), 4, dt.timedelta(hours=1))
+    anna = Person.objects.create(owner=user)
+    _face(trip[0], anna)
+    events_regenerate(user=user)
+    album_update(by=user, album=Album.objects.get(kind=Album.Kind.EVENT), title="Holidays")
+
+    _placed(trip, _city("Lisbon"))
+    Photo.objects.filter(pk__in=_ids(trip)).update(updated_at=dt.datetime.now(dt.UTC))
+    person_rename(by=user, person=anna, name="Anna")
+    events_regenerate(user=user)
+    events_regenerate(user=user, full=True)
+
+    assert _events(user) == [("Holidays", _ids(trip))]
 
 
 @pytest.mark.parametrize(
