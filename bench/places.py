@@ -8,18 +8,16 @@ OWNPHOTOS_BENCH_PG, default postgres://postgres@127.0.0.1:5432). Prints figures 
 """
 
 import argparse
-import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = os.environ.get("OWNPHOTOS_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-PG_NAME = "ownphotos_bench_places"
+sys.path.insert(0, str(ROOT))
+
+from bench.backends import run_in_child  # noqa: E402
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -196,32 +194,6 @@ def _child(backend: str, n_photos: int, n_queries: int) -> None:
     _bench_database(n_photos, n_queries, coords)
 
 
-def _run(backend: str, args: argparse.Namespace) -> int:
-    data = tempfile.mkdtemp(prefix="ownphotos-bench-places-")
-    env = {**os.environ, "OWNPHOTOS_DATA": data, "DJANGO_SETTINGS_MODULE": "ownphotos.settings"}
-    env.pop("OWNPHOTOS_DEBUG", None)
-    if backend == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{data}/bench.sqlite3"
-    else:
-        env["DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
-        _pg_admin(f'DROP DATABASE IF EXISTS "{PG_NAME}"')
-        _pg_admin(f'CREATE DATABASE "{PG_NAME}"')
-    try:
-        cmd = [sys.executable, __file__, "--child", backend]
-        cmd += ["--photos", str(args.photos), "--queries", str(args.queries)]
-        return subprocess.run(cmd, env=env, cwd=ROOT, check=False).returncode
-    finally:
-        if backend == "postgres":
-            _pg_admin(f'DROP DATABASE IF EXISTS "{PG_NAME}"')
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=100_000)
@@ -230,12 +202,16 @@ def main() -> int:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        sys.path.insert(0, str(ROOT))
         _child(args.child, args.photos, args.queries)
         return 0
     status = 0
     for backend in args.backends.split(","):
-        status |= _run(backend, args)
+        status |= run_in_child(
+            script=__file__,
+            backend=backend,
+            name="ownphotos_bench_places",
+            child_args=["--photos", str(args.photos), "--queries", str(args.queries)],
+        )
     return status
 
 
