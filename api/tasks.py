@@ -176,7 +176,6 @@ def user_cluster_faces(user_id: int) -> None:
 
 @shared_task(
     base=DjangoTask,
-    acks_late=True,
     autoretry_for=TRANSIENT,
     retry_backoff=True,
     max_retries=5,
@@ -191,7 +190,7 @@ def events_regenerate(user_id: int) -> None:
         events.events_regenerate(user=user)
 
 
-@shared_task(acks_late=True, soft_time_limit=3600, time_limit=3700)
+@shared_task(soft_time_limit=3600, time_limit=3700)
 def trash_purge() -> dict[str, int]:
     """Celery beat runs this daily (settings.CELERY_BEAT_SCHEDULE): photos trashed over 30
     days ago are deleted for good."""
