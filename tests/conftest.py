@@ -182,6 +182,42 @@ def tiny_clip(settings, tiny_clip_files) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def tiny_openai_clip_files(tmp_path_factory) -> dict[str, object]:
+    """A CLIP in OpenAI's checkpoint format (a TorchScript archive holding the weights under
+    OpenAI's names, as ViT-B-32.pt is), shrunk and random; with the model it was saved from."""
+    import open_clip
+    import torch
+    from open_clip.model import CLIPTextCfg, CLIPVisionCfg
+
+    class Node(torch.nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x
+
+    torch.manual_seed(2)
+    # OpenAI's widths are multiples of 64 and the loader takes one head per 64.
+    model = open_clip.CLIP(
+        embed_dim=32,
+        vision_cfg=CLIPVisionCfg(layers=2, width=64, patch_size=16, image_size=64),
+        text_cfg=CLIPTextCfg(context_length=77, vocab_size=49408, width=64, heads=1, layers=2),
+        quick_gelu=True,
+    ).eval()
+    root = Node()
+    for key, value in model.state_dict().items():
+        *path, leaf = key.split(".")
+        node = root
+        for part in path:
+            if not hasattr(node, part):
+                node.add_module(part, Node())
+            node = getattr(node, part)
+        node.register_buffer(leaf, value.clone())
+    models = tmp_path_factory.mktemp("models")
+    (models / "clip").mkdir()
+    checkpoint = models / "clip" / "ViT-B-32.pt"
+    torch.jit.script(root).save(str(checkpoint))
+    return {"models": models, "checkpoint": checkpoint, "model": model}
+
+
+@pytest.fixture(scope="session")
 def tiny_places_folder(tmp_path_factory) -> Path:
     """The places365 files as download_models leaves them: a torchvision ResNet-18 with 365
     classes and random weights in the authors' checkpoint format, and the two label files."""

@@ -2,12 +2,16 @@
 
 The model loads once per process (cached; torch is imported then, not when the web process
 imports this module); which one is settings.CLIP_MODEL with the
-registry's checkpoint or a local one (settings.CLIP_PRETRAINED). The version string changes
-with the weights, so embeddings made by another model are recognised as stale.
+registry's checkpoint or a local one (settings.CLIP_PRETRAINED). OpenAI's TorchScript
+checkpoints (the registry's default) load through open_clip's OpenAI loader, any other file as
+an open_clip state dict. The version string changes with the weights, so embeddings made by
+another model are recognised as stale.
 """
 
 import hashlib
 import logging
+import warnings
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -81,15 +85,58 @@ def _load(model_name: str, checkpoint: str, config: str, version: str) -> ClipMo
     if config:
         open_clip.add_model_config(config)
     device = torch_device()
-    model = open_clip.create_model(model_name, pretrained=checkpoint, device=device)
+    if _is_torchscript(checkpoint):
+        # The architecture is read from the weights' shapes (with OpenAI's QuickGELU); only the
+        # weights are taken from the archive, so torch.jit's deprecation does not concern us.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=FutureWarning, module="torch.jit")
+            model = open_clip.load_openai_model(checkpoint, precision="fp32", device=device)
+    else:
+        model = open_clip.create_model(model_name, pretrained=checkpoint, device=device)
     model.eval()
     size = model.visual.image_size
     preprocess = open_clip.image_transform(size, is_train=False)
     tokenizer = open_clip.get_tokenizer(model_name)
     with torch.no_grad():
-        dim = int(model.encode_text(tokenizer(["a photo"]).to(device)).shape[-1])
+        dim = int(_encode_text(model, tokenizer(["a photo"]).to(device)).shape[-1])
     logger.info("loaded CLIP %s (%s, %d-d) on %s", model_name, version, dim, device)
     return ClipModel(model, preprocess, tokenizer, device, version, dim)
+
+
+def _is_torchscript(path: str) -> bool:
+    """OpenAI's checkpoints are TorchScript archives (a zip with constants.pkl); torch.load
+    cannot read them."""
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return any(name.endswith("/constants.pkl") for name in archive.namelist())
+
+
+def _encode_text(model, tokens):
+    """The text tower run only up to the last end-of-text token when the result cannot depend
+    on what follows it (causal mask, pooled at the end-of-text position): a short query is a
+    few of the 77 positions, so encoding costs a fraction of the padded run and gives the same
+    vector. Other text towers run as open_clip runs them."""
+    import open_clip
+    import torch
+    from open_clip.transformer import text_global_pool
+
+    if not (
+        isinstance(model, open_clip.CLIP)
+        and model.text_pool_type == "argmax"
+        and model.attn_mask is not None
+    ):
+        return model.encode_text(tokens)
+    length = int(tokens.argmax(dim=-1).max()) + 1
+    tokens = tokens[:, :length]
+    cast = model.transformer.get_cast_dtype()
+    x = model.token_embedding(tokens).to(cast) + model.positional_embedding[:length].to(cast)
+    x = model.transformer(x, attn_mask=model.attn_mask[:length, :length])
+    x = text_global_pool(model.ln_final(x), tokens, "argmax")
+    projection = model.text_projection
+    if projection is None:
+        return x
+    return projection(x) if isinstance(projection, torch.nn.Linear) else x @ projection
 
 
 def clip_embed_images(images: list[Image.Image]) -> np.ndarray:
@@ -122,7 +169,7 @@ def _text_embedding(version: str, text: str) -> bytes:
 
     clip = clip_model()
     with torch.no_grad():
-        features = clip.model.encode_text(clip.tokenizer([text]).to(clip.device))
+        features = _encode_text(clip.model, clip.tokenizer([text]).to(clip.device))
     return _normalised(features)[0].tobytes()
 
 

@@ -53,7 +53,9 @@ SHA256_UNKNOWN = None
 
 _PLACES = "http://places2.csail.mit.edu/models_places365"
 _PLACES_REPO = "https://raw.githubusercontent.com/csailvision/places365/master"
-_CLIP_HUB = "https://huggingface.co/laion/CLIP-ViT-B-32-laion2B-s34B-b79K/resolve/main"
+# OpenAI publishes the sha256 of each CLIP checkpoint as a folder of its download URL.
+_CLIP_SHA256 = "40d365715913c9da98579312b702a82c18be219cc2a73407c4526f58eba950af"
+_CLIP_URL = f"https://openaipublic.azureedge.net/clip/models/{_CLIP_SHA256}/ViT-B-32.pt"
 
 REGISTRY: dict[str, ModelSpec] = {
     "places365": ModelSpec(
@@ -76,13 +78,9 @@ REGISTRY: dict[str, ModelSpec] = {
     ),
     "clip": ModelSpec(
         name="clip",
-        version="ViT-B-32/laion2b_s34b_b79k",
-        description="open_clip ViT-B-32 (LAION-2B) image and text embeddings",
-        files=(
-            ModelFile(
-                f"{_CLIP_HUB}/open_clip_model.safetensors", "ViT-B-32.safetensors", SHA256_UNKNOWN
-            ),
-        ),
+        version="ViT-B-32/openai",
+        description="CLIP ViT-B-32 (OpenAI) image and text embeddings, loaded with open_clip",
+        files=(ModelFile(_CLIP_URL, "ViT-B-32.pt", _CLIP_SHA256),),
     ),
 }
 

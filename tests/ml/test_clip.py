@@ -60,3 +60,50 @@ def test_a_missing_checkpoint_says_how_to_install_it(settings, tmp_path):
     assert not clip.clip_installed()
     with pytest.raises(ModelNotInstalled, match=r"manage.py download_models clip"):
         clip.clip_model()
+
+
+def test_the_default_openai_checkpoint_loads_from_its_torchscript_archive(
+    settings, tiny_openai_clip_files
+):
+    import torch
+
+    settings.MODELS_DIR = tiny_openai_clip_files["models"]
+    settings.CLIP_MODEL = "ViT-B-32"
+    settings.CLIP_PRETRAINED = ""
+    assert clip.clip_version() == "ViT-B-32/openai"
+    loaded = clip.clip_model()
+    assert loaded.dim == 32
+    images = _images()
+    vectors = clip.clip_embed_images(images)
+    saved = tiny_openai_clip_files["model"]
+    with torch.no_grad():
+        expected = saved.encode_image(torch.stack([loaded.preprocess(i) for i in images]))
+    expected = torch.nn.functional.normalize(expected, dim=-1).numpy()
+    # OpenAI's loader rounds the weights through fp16, as OpenAI's own files are stored.
+    assert np.all(np.sum(vectors * expected, axis=1) > 0.999)
+    text = clip.clip_embed_text("a dog on a beach")
+    with torch.no_grad():
+        reference = saved.encode_text(loaded.tokenizer(["a dog on a beach"]))
+    reference = torch.nn.functional.normalize(reference, dim=-1)[0].numpy()
+    assert float(text @ reference) > 0.999
+
+
+@pytest.mark.parametrize("fixture", ["tiny_clip", "tiny_openai_clip_files"])
+def test_text_encoding_up_to_the_end_token_equals_the_padded_run(request, fixture):
+    import open_clip
+    import torch
+
+    if fixture == "tiny_clip":
+        request.getfixturevalue("tiny_clip")
+        model = clip.clip_model().model
+    else:
+        model = request.getfixturevalue(fixture)["model"]
+    tokens = open_clip.get_tokenizer("ViT-B-32")(
+        ["seaside", "a dog on a beach", "anna in paris in the summer of 2019", ""]
+    )
+    with torch.no_grad():
+        padded = model.encode_text(tokens)
+        short = clip._encode_text(model, tokens)
+        alone = clip._encode_text(model, tokens[:1])
+    assert torch.allclose(short, padded, atol=1e-5)
+    assert torch.allclose(alone, padded[:1], atol=1e-5)

@@ -116,3 +116,14 @@ def test_command_fails_with_a_one_line_reason(settings, file_server):
         call_command("download_models", "clip", stdout=io.StringIO(), stderr=io.StringIO())
     with pytest.raises(CommandError, match="unknown model"):
         call_command("download_models", "nope")
+
+
+def test_the_clip_checkpoint_must_match_openais_published_digest(settings, file_server):
+    spec = REGISTRY["clip"]
+    [item] = spec.files
+    assert item.sha256 in item.url  # OpenAI names the folder of each checkpoint by its sha256
+    file_server.files[f"/clip/{item.filename}"] = b"anything but the published weights"
+    settings.MODELS_BASE_URL = file_server.url
+    with pytest.raises(ChecksumMismatch, match=item.sha256):
+        model_download(spec=spec)
+    assert _leftovers(spec) == []
