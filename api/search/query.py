@@ -2,8 +2,10 @@
 rest stays free text for CLIP and captions. "anna paris 2019" -> person Anna, place Paris,
 the year 2019; "beach last summer" -> tag beach, June to August of the last summer past.
 
-People and places are matched only when their models exist (they come from other steps);
-multi-word names are matched longest first.
+Phrases of up to four words are matched longest first: a person of the owner's (full or
+first name), then a tag, then a place the owner has photos in (so "beach" stays the tag and
+another user's towns are not words of this one's queries). Words that only joined the
+entities ("anna in paris") are not left over as free text.
 """
 
 import calendar
@@ -11,9 +13,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.apps import apps
+from django.db.models import Q
 
-from api.models import User
+from api.models import Person, Photo, Place, User
 
 MONTHS = {
     name.lower(): number
@@ -22,6 +24,29 @@ MONTHS = {
 }
 _SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11)}
 _WORD = re.compile(r"[\w'-]+")
+# Words that only join the entities of a query; alone they are no free text.
+_JOINING = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "at",
+        "by",
+        "during",
+        "from",
+        "in",
+        "near",
+        "of",
+        "on",
+        "photo",
+        "photos",
+        "picture",
+        "pictures",
+        "the",
+        "to",
+        "with",
+    ]
+)
 
 
 @dataclass
@@ -60,19 +85,19 @@ def query_parse(
     parsed = ParsedQuery()
     words = _dates(words, parsed, today)
     people = _people_names(owner)
-    places = _place_names(owner)
     vocabulary = {tag.lower(): tag for tag in tags}
+    places = _place_names(owner, _phrases(words))
     rest: list[str] = []
     index = 0
     while index < len(words):
-        for size in range(min(4, len(words) - index), 0, -1):
+        for size in range(min(_LONGEST, len(words) - index), 0, -1):
             phrase = " ".join(words[index : index + size])
             if phrase in people:
                 parsed.people.extend(people[phrase])
-            elif phrase in places:
-                parsed.places.append(places[phrase])
             elif phrase in vocabulary:
                 parsed.tags.append(vocabulary[phrase])
+            elif phrase in places:
+                parsed.places.append(places[phrase])
             else:
                 continue
             index += size
@@ -80,8 +105,21 @@ def query_parse(
         else:
             rest.append(words[index])
             index += 1
+    if (parsed.structured or parsed.tags) and set(rest) <= _JOINING:
+        rest = []
     parsed.text = " ".join(rest)
     return parsed
+
+
+_LONGEST = 4
+
+
+def _phrases(words: list[str]) -> set[str]:
+    return {
+        " ".join(words[start : start + size])
+        for start in range(len(words))
+        for size in range(1, min(_LONGEST, len(words) - start) + 1)
+    }
 
 
 def _dates(words: list[str], parsed: ParsedQuery, today: dt.date) -> list[str]:
@@ -151,21 +189,24 @@ def _range(parsed: ParsedQuery, start: dt.date, end: dt.date) -> None:
 
 
 def _people_names(owner: User) -> dict[str, list[int]]:
-    try:
-        person = apps.get_model("api", "Person")
-    except LookupError:
-        return {}
     names: dict[str, list[int]] = {}
-    for pk, name in person.objects.for_user(owner).exclude(name=None).values_list("id", "name"):
+    people = Person.objects.for_user(owner).filter(hidden=False).exclude(name=None).exclude(name="")
+    for pk, name in people.values_list("id", "name"):
         for key in {name.lower(), name.split()[0].lower()}:
             names.setdefault(key, []).append(pk)
     return names
 
 
-def _place_names(owner: User) -> dict[str, str]:
-    try:
-        place = apps.get_model("api", "Place")
-    except LookupError:
+def _place_names(owner: User, phrases: set[str]) -> dict[str, str]:
+    """The phrases that name a place (any level) where `owner` has a photo: one indexed-size
+    lookup of the query's phrases, then one existence check per name found."""
+    if not phrases:
         return {}
-    names = place.objects.values_list("name", flat=True).distinct()
-    return {name.lower(): name for name in names}
+    named = Q()
+    for phrase in phrases:
+        named |= Q(name__iexact=phrase)
+    found = {}
+    for name in Place.objects.filter(named).values_list("name", flat=True).distinct():
+        if Photo.objects.filter(owner=owner).at_place(name).exists():
+            found[name.lower()] = name
+    return found

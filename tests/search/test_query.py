@@ -4,8 +4,9 @@ import datetime as dt
 
 import pytest
 
-from api.models import Person
+from api.models import Person, Place
 from api.search.query import query_parse
+from tests.factories import PhotoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +58,38 @@ def test_a_named_person_of_the_owner_is_recognised_by_full_or_first_name(user, o
     assert parsed.people == [anna.pk]
     assert parsed.text == "paris"
     assert query_parse(text="anna smith", owner=user, tags=[], today=TODAY).people == [anna.pk]
+
+
+def _place(*names: str) -> Place:
+    """A country > region > city chain; returns the last."""
+    parent = None
+    for level, name in enumerate(names):
+        parent, _ = Place.objects.get_or_create(level=level, parent=parent, name=name)
+    return parent
+
+
+def test_anna_in_paris_2019_is_a_person_a_place_and_a_year(user, other_user):
+    anna = Person.objects.create(owner=user, name="Anna Smith")
+    PhotoFactory(owner=user, place=_place("France", "Île-de-France", "Paris"))
+    PhotoFactory(owner=other_user, place=_place("France", "Auvergne-Rhône-Alpes", "Lyon"))
+    parsed = query_parse(text="Anna in Paris 2019", owner=user, tags=TAGS, today=TODAY)
+    assert (parsed.people, parsed.places, parsed.text) == ([anna.pk], ["Paris"], "")
+    assert (parsed.date_from, parsed.date_to) == (D(2019, 1, 1), D(2019, 12, 31))
+    # A region or country names a place too; another user's town is only a word.
+    assert query_parse(text="france", owner=user, tags=[], today=TODAY).places == ["France"]
+    lyon = query_parse(text="lyon", owner=user, tags=[], today=TODAY)
+    assert (lyon.places, lyon.text) == ([], "lyon")
+
+
+def test_a_tag_wins_over_a_place_of_the_same_name(user):
+    PhotoFactory(owner=user, place=_place("United States", "North Dakota", "Beach"))
+    parsed = query_parse(text="dog on a beach", owner=user, tags=TAGS, today=TODAY)
+    assert (parsed.tags, parsed.places, parsed.text) == (["beach"], [], "dog on a")
+    assert query_parse(text="beach", owner=user, tags=[], today=TODAY).places == ["Beach"]
+
+
+def test_hidden_and_unnamed_people_are_no_words_of_a_query(user):
+    Person.objects.create(owner=user, name="Anna", hidden=True)
+    Person.objects.create(owner=user, name="")
+    parsed = query_parse(text="anna", owner=user, tags=[], today=TODAY)
+    assert (parsed.people, parsed.text) == ([], "anna")

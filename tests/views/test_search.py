@@ -366,3 +366,41 @@ def test_a_tag_near_the_query_in_clip_space_counts_as_a_synonym(
     body = _search(scanned_api, q="seaside")
     assert body["results"][0]["id"] == photo.pk
     assert body["results"][0]["score"] >= similarity
+
+
+@pytest.mark.django_db
+def test_anna_in_paris_2019_lists_the_photos_of_anna_in_paris_that_year(api, user, no_models):
+    from api.models import Face, Person, Place
+    from tests.factories import PhotoFactory
+
+    france = Place.objects.create(level=Place.Level.COUNTRY, name="France")
+    region = Place.objects.create(level=Place.Level.REGION, parent=france, name="Île-de-France")
+    paris = Place.objects.create(level=Place.Level.CITY, parent=region, name="Paris")
+    lyon = Place.objects.create(level=Place.Level.CITY, parent=france, name="Lyon")
+    anna = Person.objects.create(owner=user, name="Anna Smith")
+    bob = Person.objects.create(owner=user, name="Bob")
+
+    def photo(day: dt.date, place: Place, *people: Person) -> Photo:
+        made = PhotoFactory(
+            owner=user,
+            place=place,
+            taken_at=dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC),
+            taken_date=day,
+        )
+        for person in people:
+            Face.objects.create(
+                photo=made, top=0, right=10, bottom=10, left=0, encoding=b"", detector="hog",
+                model_version="1", person=person, person_source="user",
+            )  # fmt: skip
+        return made
+
+    spring = photo(dt.date(2019, 4, 2), paris, anna)
+    summer = photo(dt.date(2019, 7, 14), paris, anna, bob)
+    photo(dt.date(2018, 7, 14), paris, anna)  # another year
+    photo(dt.date(2019, 5, 1), lyon, anna)  # another town
+    photo(dt.date(2019, 6, 1), paris, bob)  # without Anna
+    body = _search(api, q="Anna in Paris 2019")
+    assert [row["id"] for row in body["results"]] == [summer.pk, spring.pk]
+    assert body["query"]["people"] == [anna.pk]
+    assert body["query"]["places"] == ["Paris"]
+    assert [row["id"] for row in _search(api, q="anna bob france")["results"]] == [summer.pk]
