@@ -259,6 +259,8 @@ VECTOR_BACKEND = os.environ.get("OWNPHOTOS_VECTOR_BACKEND", "auto")
 SEARCH_MAX_RESULTS = 1000
 SEARCH_SYNONYM_SIMILARITY = float(os.environ.get("OWNPHOTOS_SEARCH_SYNONYM_SIMILARITY", "0.85"))
 HNSW_EF_SEARCH = int(os.environ.get("OWNPHOTOS_HNSW_EF_SEARCH", "100"))
+# The in-process back-end asks the database for new or deleted embeddings at most this often.
+VECTOR_EXACT_REFRESH_SECONDS = float(os.environ.get("OWNPHOTOS_VECTOR_EXACT_REFRESH", "5"))
 # pgvector ranks filtered sets of at most this many photos exactly instead of by the index.
 VECTOR_EXACT_BELOW = int(os.environ.get("OWNPHOTOS_VECTOR_EXACT_BELOW", "20000"))
 

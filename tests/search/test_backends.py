@@ -177,3 +177,36 @@ def test_the_exact_cache_picks_up_new_and_changed_embeddings(library):
     assert before[0][0] != target.pk
     assert after[0][0] == target.pk
     assert after[0][1] == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.django_db(databases=["default", ALIAS])
+def test_the_exact_cache_asks_the_database_at_most_once_per_refresh_interval(
+    library, settings, django_assert_num_queries
+):
+    owner = library["owner"]
+    photos = Photo.objects.using(ALIAS).for_user(owner)
+    arguments = {
+        "owner_id": owner.pk,
+        "photos": photos,
+        "vector": library["queries"][0],
+        "model_name": "clip",
+        "model_version": "v1",
+        "limit": 3,
+    }
+    exact.cache_clear()
+    settings.VECTOR_EXACT_REFRESH_SECONDS = 3600
+    first = exact.search(**arguments)
+    # Within the interval a search costs only the filter check of its candidates.
+    with django_assert_num_queries(1, using=ALIAS):
+        assert exact.search(**arguments) == first
+    settings.VECTOR_EXACT_REFRESH_SECONDS = 0
+    with django_assert_num_queries(3, using=ALIAS):
+        assert exact.search(**arguments) == first
+
+
+@pytest.mark.parametrize("count", [1, 10, 80, 999, 1000, 5000])
+def test_selecting_the_best_scores_equals_sorting_them_all_ties_by_index(count):
+    rng = np.random.default_rng(count)
+    scores = rng.integers(0, 50, 1000).astype(np.float32)  # many ties
+    scores[::7] = -np.inf
+    assert np.array_equal(exact._best(scores, count), np.argsort(-scores, kind="stable")[:count])

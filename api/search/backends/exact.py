@@ -1,13 +1,20 @@
 """Exact nearest neighbours in process: per (database, owner, model, version) a cached matrix
 of normalised float32 rows, refreshed incrementally from the rows written since the newest
 one seen (and in full when rows were deleted, or every FULL_REFRESH_SECONDS, which also
-catches a row whose transaction committed after a newer one had been read)."""
+catches a row whose transaction committed after a newer one had been read).
+
+The database is asked for changes at most every settings.VECTOR_EXACT_REFRESH_SECONDS: the
+count that detects deletions reads every row of the owner's, which at a million photos
+costs more than the search. A row of a deleted photo that is still cached is harmless: every
+answer is checked against the caller's photo filters.
+"""
 
 import threading
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.conf import settings
 from django.db.models import QuerySet
 
 from api.models import Embedding, Photo
@@ -23,6 +30,7 @@ class _Matrix:
     rows: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     stamp: object = None
     loaded_at: float = 0.0
+    checked_at: float = float("-inf")
 
 
 _cache: dict[tuple, _Matrix] = {}
@@ -36,7 +44,10 @@ def _matrix(using: str, owner_id: int, model_name: str, model_version: str) -> _
     )
     with _lock:
         matrix = _cache.get(key) or _Matrix()
-        if time.monotonic() - matrix.loaded_at > FULL_REFRESH_SECONDS:
+        now = time.monotonic()
+        if now - matrix.checked_at < settings.VECTOR_EXACT_REFRESH_SECONDS:
+            return matrix
+        if now - matrix.loaded_at > FULL_REFRESH_SECONDS:
             matrix = _Matrix()
         changed = (
             embeddings if matrix.stamp is None else embeddings.filter(created_at__gt=matrix.stamp)
@@ -51,6 +62,7 @@ def _matrix(using: str, owner_id: int, model_name: str, model_version: str) -> _
             everything = list(embeddings.values_list("photo_id", "vector", "created_at"))
             matrix = _merge(_Matrix(), everything) if everything else _Matrix()
             matrix.loaded_at = time.monotonic()
+        matrix.checked_at = now
         _cache[key] = matrix
         return matrix
 
@@ -85,14 +97,12 @@ def search(
     scores = matrix.rows @ np.asarray(vector, dtype=np.float32)
     if exclude is not None:
         scores[matrix.ids == exclude] = -np.inf
-    # Best first, ties by id: ids are sorted, so a stable sort on -score keeps id order.
-    order = np.argsort(-scores, kind="stable")
-    order = order[np.isfinite(scores[order])]
     wanted = limit * _OVERSAMPLE
     start = 0
     found: list[tuple[int, float]] = []
-    while start < len(order) and len(found) < limit:
-        chunk = order[start : start + wanted]
+    while start < len(scores) and len(found) < limit:
+        chunk = _best(scores, start + wanted)[start:]
+        chunk = chunk[np.isfinite(scores[chunk])]
         candidates = matrix.ids[chunk].tolist()
         allowed = set(photos.filter(pk__in=candidates).values_list("pk", flat=True))
         found += [
@@ -101,6 +111,17 @@ def search(
         start += wanted
         wanted *= 4
     return found[:limit]
+
+
+def _best(scores: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the `count` best scores, best first, ties by id (ids are sorted, so ties
+    keep index order). Selecting before sorting keeps a million rows at one linear pass."""
+    if count >= len(scores):
+        return np.argsort(-scores, kind="stable")
+    # Everything scoring at least the count-th best score, so ties at the cut stay complete.
+    threshold = np.partition(scores, len(scores) - count)[len(scores) - count]
+    selected = np.flatnonzero(scores >= threshold)
+    return selected[np.argsort(-scores[selected], kind="stable")][:count]
 
 
 def cache_clear() -> None:
