@@ -277,6 +277,8 @@ CLIP_BATCH = int(os.environ.get("OWNPHOTOS_CLIP_BATCH", "16"))
 # Scene categories at least this probable become tags (at most SCENES_TOP of them).
 SCENES_THRESHOLD = float(os.environ.get("OWNPHOTOS_SCENES_THRESHOLD", "0.1"))
 SCENES_TOP = 5
+# At most this many SUN scene attributes (those the model responds to positively) become tags.
+SCENES_ATTRIBUTES = int(os.environ.get("OWNPHOTOS_SCENES_ATTRIBUTES", "5"))
 # Each worker process uses its share of the cores for torch.
 TORCH_THREADS = int(
     os.environ.get("OWNPHOTOS_TORCH_THREADS")

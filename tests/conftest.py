@@ -147,7 +147,16 @@ TINY_CLIP = {
     "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2},
 }
 # A few real places365 labels among generated ones, with the official line format.
-PLACES_NAMES = ["/b/beach", "/f/forest/broadleaf", "/a/apartment_building/outdoor", "/k/kitchen"]
+PLACES_NAMES = [
+    "/b/beach",
+    "/f/forest/broadleaf",
+    "/a/apartment_building/outdoor",
+    "/k/kitchen",
+    "/o/ocean",
+]
+# A few real SUN attribute lines (stray spaces included) among generated ones. "ocean" is
+# also a category; its row of the tiny W is positive, so every image responds to it.
+SUN_ATTRIBUTES = ["sailing/ boating", "natural light", "open area", "direct sun/sunny", "ocean"]
 
 
 @pytest.fixture(scope="session")
@@ -219,20 +228,25 @@ def tiny_openai_clip_files(tmp_path_factory) -> dict[str, object]:
 
 @pytest.fixture(scope="session")
 def tiny_places_folder(tmp_path_factory) -> Path:
-    """The places365 files as download_models leaves them: a torchvision ResNet-18 with 365
-    classes and random weights in the authors' checkpoint format, and the two label files."""
+    """The places365 files as download_models leaves them: the authors' WideResNet-18 with
+    365 classes and random weights in their checkpoint format, the label files and a random
+    102x512 attribute matrix (scaled so that responses are of order 1, of either sign)."""
+    import numpy as np
     import torch
-    import torchvision
+
+    from api.ml.scenes import ATTRIBUTE_WEIGHTS, ATTRIBUTES, CHECKPOINT, FEATURES, wideresnet18
 
     models = tmp_path_factory.mktemp("models")
     folder = models / "places365"
     folder.mkdir()
     torch.manual_seed(0)
-    model = torchvision.models.resnet18(num_classes=365)
-    state = {f"module.{key}": value for key, value in model.state_dict().items()}
-    torch.save(
-        {"epoch": 1, "arch": "resnet18", "state_dict": state}, folder / "resnet18_places365.pth.tar"
-    )
+    # Saved by PyTorch 0.x behind DataParallel: "module." keys, no BatchNorm num_batches_tracked.
+    state = {
+        f"module.{key}": value
+        for key, value in wideresnet18().state_dict().items()
+        if not key.endswith("num_batches_tracked")
+    }
+    torch.save({"epoch": 1, "arch": "wideresnet18", "state_dict": state}, folder / CHECKPOINT)
     names = PLACES_NAMES + [f"/s/scene_{i}" for i in range(len(PLACES_NAMES), 365)]
     (folder / "categories_places365.txt").write_text(
         "".join(f"{name} {i}\n" for i, name in enumerate(names))
@@ -240,6 +254,12 @@ def tiny_places_folder(tmp_path_factory) -> Path:
     (folder / "IO_places365.txt").write_text(
         "".join(f"{name} {1 + i % 2}\n" for i, name in enumerate(names))
     )
+    attributes = SUN_ATTRIBUTES + [f"attribute {i}" for i in range(len(SUN_ATTRIBUTES), ATTRIBUTES)]
+    (folder / "labels_sunattribute.txt").write_text("".join(f"{name}\n" for name in attributes))
+    weights = np.random.default_rng(0).normal(scale=0.05, size=(ATTRIBUTES, FEATURES))
+    ocean = SUN_ATTRIBUTES.index("ocean")
+    weights[ocean] = np.abs(weights[ocean]) / 10
+    np.save(folder / ATTRIBUTE_WEIGHTS, weights.astype(np.float32))
     return models
 
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from PIL import Image
 
+from api.exceptions import ModelNotInstalled
 from api.ingest import thumbnails
 from api.ingest.thumbnails import DECODE_ERRORS
 from api.ml import clip, scenes
@@ -53,8 +54,8 @@ def photo_step_record(*, photo_id: int, step: str, state: str, version: str, err
         Photo.objects.filter(pk=photo_id).update(steps=photo.steps)
 
 
-def _skip(step: Step, photo_ids: list[int]) -> None:
-    message = REGISTRY[step.model].missing_message()
+def _skip(step: Step, photo_ids: list[int], message: str = "") -> None:
+    message = message or REGISTRY[step.model].missing_message()
     for photo_id in photo_ids:
         photo_step_record(
             photo_id=photo_id, step=step.name, state="skipped", version="", error=message
@@ -90,14 +91,24 @@ def _pending(photo_ids: list[int], step: str, version: str) -> list[Photo]:
 
 
 def photos_tag_scenes(*, photo_ids: list[int]) -> int:
-    """Tag these photos with places365 scenes; returns how many were tagged."""
+    """Tag these photos with places365 scenes; returns how many were tagged.
+
+    Model files that are in place but unusable (e.g. attribute weights of the wrong shape)
+    mark the step skipped with the reason, like missing ones, instead of failing the batch.
+    """
     step = STEPS["scenes"]
     if not step.installed():
         _skip(step, photo_ids)
         return 0
     version = step.version()
     photos, images = _images(_pending(photo_ids, step.name, version), step.name, version)
-    for photo, tags in zip(photos, scenes.scenes_classify(images), strict=True):
+    try:
+        results = scenes.scenes_classify(images)
+    except ModelNotInstalled as exc:
+        logger.error("scene tagging skipped: %s", exc.detail)
+        _skip(step, [photo.pk for photo in photos], message=exc.detail)
+        return 0
+    for photo, tags in zip(photos, results, strict=True):
         with transaction.atomic():
             PhotoTag.objects.filter(photo=photo, source=step.model).delete()
             PhotoTag.objects.bulk_create(

@@ -60,12 +60,20 @@ _CLIP_URL = f"https://openaipublic.azureedge.net/clip/models/{_CLIP_SHA256}/ViT-
 REGISTRY: dict[str, ModelSpec] = {
     "places365": ModelSpec(
         name="places365",
-        version="resnet18-places365-1",
-        description="Scene categories and indoor/outdoor (ResNet-18 trained on Places365, CSAIL)",
+        version="wideresnet18-places365-1",
+        description=(
+            "Scene categories, indoor/outdoor and SUN scene attributes "
+            "(WideResNet-18 trained on Places365, CSAIL)"
+        ),
         files=(
             ModelFile(
-                f"{_PLACES}/resnet18_places365.pth.tar",
-                "resnet18_places365.pth.tar",
+                f"{_PLACES}/wideresnet18_places365.pth.tar",
+                "wideresnet18_places365.pth.tar",
+                SHA256_UNKNOWN,
+            ),
+            ModelFile(
+                f"{_PLACES}/W_sceneattribute_wideresnet18.npy",
+                "W_sceneattribute_wideresnet18.npy",
                 SHA256_UNKNOWN,
             ),
             ModelFile(
@@ -74,6 +82,11 @@ REGISTRY: dict[str, ModelSpec] = {
                 SHA256_UNKNOWN,
             ),
             ModelFile(f"{_PLACES_REPO}/IO_places365.txt", "IO_places365.txt", SHA256_UNKNOWN),
+            ModelFile(
+                f"{_PLACES_REPO}/labels_sunattribute.txt",
+                "labels_sunattribute.txt",
+                SHA256_UNKNOWN,
+            ),
         ),
     ),
     "clip": ModelSpec(

@@ -1,5 +1,12 @@
-"""Scene tags from places365 (ResNet-18): the most probable categories above a threshold,
-and indoor or outdoor from the authors' IO labels, each with its score.
+"""Scene tags from places365 (the authors' WideResNet-18): the most probable categories above
+a threshold, indoor or outdoor from the authors' IO labels, and the strongest SUN scene
+attributes ("natural light", "open area"), each with its score.
+
+The authors' "wideresnet18" is torchvision's ResNet-18 without the max-pool after the first
+convolution, so every stage runs at twice the resolution and the last feature map is 14x14 at
+224 px; the average pool over it gives the 512 features that both the classifier and the
+published attribute weights (W_sceneattribute_wideresnet18.npy, one row per attribute) read.
+The state dict has torchvision's keys (the max-pool has no weights).
 
 The model loads once per process from settings.MODELS_DIR/places365 (the official
 checkpoint format: {"state_dict": ...} with DataParallel "module." prefixes); torch is
@@ -7,6 +14,7 @@ imported then, not when the web process imports this module.
 """
 
 import logging
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,16 +28,26 @@ logger = logging.getLogger(__name__)
 
 NAME = "places365"
 CLASSES = 365
+ATTRIBUTES = 102
+FEATURES = 512
+CHECKPOINT = "wideresnet18_places365.pth.tar"
+ATTRIBUTE_WEIGHTS = "W_sceneattribute_wideresnet18.npy"
 # How many of the top categories vote on indoor/outdoor, as in the authors' demo.
 _IO_VOTERS = 10
+# Scores are stored to this many decimals; an attribute's stays below 1 (certainty).
+_DECIMALS = 4
+_BELOW_ONE = 1 - 10**-_DECIMALS
 
 
 @dataclass(frozen=True)
 class Places:
-    model: object  # a torchvision ResNet-18
+    trunk: object  # torch Sequential: image batch -> pooled (N, 512, 1, 1) features
+    classifier: object  # the final Linear layer: features -> 365 logits
+    attribute_weights: object  # torch tensor (ATTRIBUTES, FEATURES)
     preprocess: object
     categories: list[str]
     outdoor: list[bool]
+    attributes: list[str]
     device: object  # a torch.device
     version: str
 
@@ -43,34 +61,50 @@ def scenes_version() -> str:
 
 
 def scenes_model() -> Places:
-    """The loaded model; raises ModelNotInstalled when a file of it is missing."""
+    """The loaded model; raises ModelNotInstalled when a file of it is missing or unusable."""
     spec = REGISTRY[NAME]
     if not spec.installed():
         raise ModelNotInstalled(spec.missing_message())
     return _load(str(spec.folder), spec.version)
 
 
+def wideresnet18(*, classes: int = CLASSES):
+    """The authors' WideResNet-18 with random weights: torchvision's ResNet-18 without the
+    max-pool (its keys match the published checkpoint)."""
+    import torch
+    import torchvision
+
+    model = torchvision.models.resnet18(num_classes=classes)
+    model.maxpool = torch.nn.Identity()
+    return model
+
+
 @lru_cache(maxsize=1)
 def _load(folder: str, version: str) -> Places:
     import torch
-    import torchvision
     from torchvision import transforms
 
     from api.ml.runtime import torch_device
 
     spec = REGISTRY[NAME]
     device = torch_device()
-    model = torchvision.models.resnet18(num_classes=CLASSES)
-    checkpoint = torch.load(
-        spec.path("resnet18_places365.pth.tar"), map_location="cpu", weights_only=True
-    )
-    state = checkpoint.get("state_dict", checkpoint)
-    model.load_state_dict({key.removeprefix("module."): value for key, value in state.items()})
-    model.eval().to(device)
     categories = [_label(line) for line in _lines(spec.path("categories_places365.txt"))]
     outdoor = [int(line.split()[-1]) == 2 for line in _lines(spec.path("IO_places365.txt"))]
     if len(categories) != CLASSES or len(outdoor) != CLASSES:
         raise ModelNotInstalled(f"places365 label files are incomplete in {folder}")
+    attributes = [_attribute_label(line) for line in _lines(spec.path("labels_sunattribute.txt"))]
+    if len(attributes) != ATTRIBUTES:
+        raise ModelNotInstalled(
+            f"places365 labels_sunattribute.txt has {len(attributes)} attributes, expected "
+            f"{ATTRIBUTES} ({_refetch()})"
+        )
+    weights = _attribute_weights(spec.path(ATTRIBUTE_WEIGHTS))
+    model = wideresnet18()
+    checkpoint = torch.load(spec.path(CHECKPOINT), map_location="cpu", weights_only=True)
+    state = checkpoint.get("state_dict", checkpoint)
+    model.load_state_dict({key.removeprefix("module."): value for key, value in state.items()})
+    model.eval().to(device)
+    trunk = torch.nn.Sequential(*(child for name, child in model.named_children() if name != "fc"))
     preprocess = transforms.Compose(
         [
             transforms.Resize((224, 224)),
@@ -79,7 +113,39 @@ def _load(folder: str, version: str) -> Places:
         ]
     )
     logger.info("loaded places365 (%s) on %s", version, device)
-    return Places(model, preprocess, categories, outdoor, device, version)
+    return Places(
+        trunk=trunk,
+        classifier=model.fc,
+        attribute_weights=torch.from_numpy(weights).to(device),
+        preprocess=preprocess,
+        categories=categories,
+        outdoor=outdoor,
+        attributes=attributes,
+        device=device,
+        version=version,
+    )
+
+
+def _attribute_weights(path):
+    """The (ATTRIBUTES, FEATURES) float32 matrix; ModelNotInstalled if the file is not one."""
+    import numpy as np
+
+    try:
+        weights = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ModelNotInstalled(
+            f"places365 {ATTRIBUTE_WEIGHTS} is not a numpy array: {exc} ({_refetch()})"
+        ) from exc
+    if weights.shape != (ATTRIBUTES, FEATURES) or weights.dtype.kind != "f":
+        raise ModelNotInstalled(
+            f"places365 {ATTRIBUTE_WEIGHTS} is {weights.dtype} {weights.shape}, expected "
+            f"float ({ATTRIBUTES}, {FEATURES}) ({_refetch()})"
+        )
+    return weights.astype(np.float32)
+
+
+def _refetch() -> str:
+    return f"manage.py download_models --force {NAME}"
 
 
 def _lines(path) -> list[str]:
@@ -93,9 +159,22 @@ def _label(line: str) -> str:
     return " ".join(path.split("/")[2:]).replace("_", " ")
 
 
+def _attribute_label(line: str) -> str:
+    """ "sailing/ boating" -> "sailing/boating"; "wood (not part of a tree) " -> "wood (not
+    part of a tree)"."""
+    return "/".join(" ".join(part.split()) for part in line.split("/"))
+
+
 def scenes_classify(images: list[Image.Image]) -> list[list[tuple[str, float]]]:
     """Per image: [(tag, score)], the top categories at or above settings.SCENES_THRESHOLD
-    (at most settings.SCENES_TOP), then "indoor" or "outdoor" with its share of the vote."""
+    (at most settings.SCENES_TOP, score = softmax probability), then "indoor" or "outdoor"
+    with its share of the vote, then the attributes with the highest positive responses (at
+    most settings.SCENES_ATTRIBUTES, strongest first).
+
+    An attribute's response (its row of W times the pooled features) is no probability; its
+    score is the logistic of the response, so a positive response scores in (0.5, 1). A name
+    that is both a category and an attribute is listed once, with the higher score.
+    """
     import torch
 
     places = scenes_model()
@@ -103,20 +182,59 @@ def scenes_classify(images: list[Image.Image]) -> list[list[tuple[str, float]]]:
         return []
     batch = torch.stack([places.preprocess(image.convert("RGB")) for image in images])
     with torch.no_grad():
-        probabilities = torch.softmax(places.model(batch.to(places.device)), dim=1).cpu()
-    results = []
-    for row in probabilities:
-        scores, indices = row.sort(descending=True)
-        tags = [
-            (places.categories[int(index)], round(float(score), 4))
-            for score, index in zip(
-                scores[: settings.SCENES_TOP], indices[: settings.SCENES_TOP], strict=True
-            )
-            if float(score) >= settings.SCENES_THRESHOLD
-        ]
-        votes = sum(places.outdoor[int(index)] for index in indices[:_IO_VOTERS]) / _IO_VOTERS
-        tags.append(
-            ("outdoor", round(votes, 4)) if votes >= 0.5 else ("indoor", round(1 - votes, 4))
+        features = torch.flatten(places.trunk(batch.to(places.device)), 1)
+        probabilities = torch.softmax(places.classifier(features), dim=1).cpu()
+        responses = (features @ places.attribute_weights.T).cpu()
+    return [
+        _merged(
+            [
+                *_categories(places, row),
+                _indoor_or_outdoor(places, row),
+                *_attributes(places, response),
+            ]
         )
-        results.append(tags)
-    return results
+        for row, response in zip(probabilities, responses, strict=True)
+    ]
+
+
+def _categories(places: Places, probabilities) -> list[tuple[str, float]]:
+    scores, indices = probabilities.topk(min(settings.SCENES_TOP, CLASSES))
+    return [
+        (places.categories[int(index)], round(float(score), _DECIMALS))
+        for score, index in zip(scores, indices, strict=True)
+        if float(score) >= settings.SCENES_THRESHOLD
+    ]
+
+
+def _indoor_or_outdoor(places: Places, probabilities) -> tuple[str, float]:
+    voters = probabilities.topk(_IO_VOTERS).indices
+    votes = sum(places.outdoor[int(index)] for index in voters) / _IO_VOTERS
+    return (
+        ("outdoor", round(votes, _DECIMALS))
+        if votes >= 0.5
+        else ("indoor", round(1 - votes, _DECIMALS))
+    )
+
+
+def _attributes(places: Places, responses) -> list[tuple[str, float]]:
+    count = min(settings.SCENES_ATTRIBUTES, ATTRIBUTES)
+    if count <= 0:
+        return []
+    values, indices = responses.topk(count)
+    return [
+        (places.attributes[int(index)], min(round(_logistic(float(value)), _DECIMALS), _BELOW_ONE))
+        for value, index in zip(values, indices, strict=True)
+        if float(value) > 0
+    ]
+
+
+def _logistic(response: float) -> float:
+    return 1 / (1 + math.exp(-response))
+
+
+def _merged(tags: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """One entry per name, where it first appears, with the highest of its scores."""
+    best: dict[str, float] = {}
+    for name, score in tags:
+        best[name] = max(score, best.get(name, score))
+    return list(best.items())

@@ -62,16 +62,56 @@ def test_scene_tags_are_stored_with_score_and_model_version_and_rerun_is_a_no_op
     assert enrich.enrichment_stale(owner=photos[0].owner, step="scenes") == _ids(photos)
     assert enrich.photos_tag_scenes(photo_ids=_ids(photos)) == 3
     tags = PhotoTag.objects.filter(photo__in=photos)
-    assert tags.count() == 3 * 6
+    for photo in photos:
+        # Five categories, indoor or outdoor, and up to five attributes.
+        count = tags.filter(photo=photo).count()
+        assert 1 + settings.SCENES_TOP < count <= 1 + settings.SCENES_TOP + 5
+    assert tags.filter(name__in=("indoor", "outdoor")).count() == 3
     assert set(tags.values_list("source", "version").distinct()) == {
-        ("places365", "resnet18-places365-1")
+        ("places365", "wideresnet18-places365-1")
     }
     before = sorted(tags.values_list("photo_id", "name", "score"))
     assert enrich.photos_tag_scenes(photo_ids=_ids(photos)) == 0
     assert sorted(tags.values_list("photo_id", "name", "score")) == before
     photos[0].refresh_from_db()
-    assert photos[0].steps["scenes"] == {"state": "done", "version": "resnet18-places365-1"}
+    assert photos[0].steps["scenes"] == {"state": "done", "version": "wideresnet18-places365-1"}
     assert enrich.enrichment_stale(owner=photos[0].owner, step="scenes") == []
+
+
+@pytest.mark.django_db
+def test_tags_of_the_old_resnet18_model_are_stale_and_replaced(photos, tiny_places):
+    old = "resnet18-places365-1"
+    for photo in photos:
+        photo.steps["scenes"] = {"state": "done", "version": old}
+        Photo.objects.filter(pk=photo.pk).update(steps=photo.steps)
+        PhotoTag.objects.create(
+            photo=photo, name="beach", score=0.7, source="places365", version=old
+        )
+        PhotoTag.objects.create(
+            photo=photo, name="outdoor", score=0.9, source="places365", version=old
+        )
+    assert enrich.enrichment_stale(owner=photos[0].owner, step="scenes") == _ids(photos)
+    assert enrich.photos_tag_scenes(photo_ids=_ids(photos)) == 3
+    tags = PhotoTag.objects.filter(photo__in=photos)
+    assert set(tags.values_list("version", flat=True)) == {"wideresnet18-places365-1"}
+    assert enrich.enrichment_stale(owner=photos[0].owner, step="scenes") == []
+
+
+@pytest.mark.django_db
+def test_misshaped_attribute_weights_skip_the_step_with_the_reason(
+    photos, tiny_places, settings, tmp_path
+):
+    from api.ml import scenes
+
+    shutil.copytree(tiny_places, tmp_path / "broken" / "places365")
+    settings.MODELS_DIR = tmp_path / "broken"
+    np.save(tmp_path / "broken" / "places365" / scenes.ATTRIBUTE_WEIGHTS, np.zeros((102, 256)))
+    assert enrich.photos_tag_scenes(photo_ids=_ids(photos)) == 0
+    assert not PhotoTag.objects.filter(photo__in=photos).exists()
+    for photo in Photo.objects.filter(pk__in=_ids(photos)):
+        assert photo.steps["scenes"]["state"] == "skipped"
+        assert "(102, 512)" in photo.steps["scenes"]["error"]
+        assert "manage.py download_models --force places365" in photo.steps["scenes"]["error"]
 
 
 @pytest.mark.django_db
