@@ -15,6 +15,7 @@ imported then, not when the web process imports this module.
 
 import logging
 import math
+import pickle
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -100,9 +101,15 @@ def _load(folder: str, version: str) -> Places:
         )
     weights = _attribute_weights(spec.path(ATTRIBUTE_WEIGHTS))
     model = wideresnet18()
-    checkpoint = torch.load(spec.path(CHECKPOINT), map_location="cpu", weights_only=True)
-    state = checkpoint.get("state_dict", checkpoint)
-    model.load_state_dict({key.removeprefix("module."): value for key, value in state.items()})
+    try:
+        # weights_only: a checkpoint is a pickle, and only tensors and plain values may load.
+        checkpoint = torch.load(spec.path(CHECKPOINT), map_location="cpu", weights_only=True)
+        state = checkpoint.get("state_dict", checkpoint)
+        model.load_state_dict({key.removeprefix("module."): value for key, value in state.items()})
+    except (pickle.UnpicklingError, RuntimeError, EOFError, AttributeError) as exc:
+        raise ModelNotInstalled(
+            f"places365 {CHECKPOINT} cannot be loaded: {_first_line(exc)} ({_refetch()})"
+        ) from exc
     model.eval().to(device)
     trunk = torch.nn.Sequential(*(child for name, child in model.named_children() if name != "fc"))
     preprocess = transforms.Compose(
@@ -142,6 +149,10 @@ def _attribute_weights(path):
             f"float ({ATTRIBUTES}, {FEATURES}) ({_refetch()})"
         )
     return weights.astype(np.float32)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _refetch() -> str:

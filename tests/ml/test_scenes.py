@@ -221,3 +221,24 @@ def test_an_attribute_list_of_the_wrong_length_is_a_clear_error(tiny_places, set
     labels.write_text("".join(labels.read_text().splitlines(keepends=True)[:100]))
     with pytest.raises(ModelNotInstalled, match=r"100 attributes, expected 102"):
         scenes.scenes_classify([Image.new("RGB", (8, 8))])
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"<html>Not Found</html>", b"", "other-architecture"],
+    ids=["html", "empty", "other-architecture"],
+)
+def test_a_checkpoint_that_cannot_be_loaded_is_a_clear_error(
+    tiny_places, settings, tmp_path, content
+):
+    import torch
+    import torchvision
+
+    folder = _broken_copy(tiny_places, settings, tmp_path)
+    if content == "other-architecture":
+        other = torchvision.models.resnet34(num_classes=365).state_dict()
+        torch.save({"state_dict": other}, folder / scenes.CHECKPOINT)
+    else:
+        (folder / scenes.CHECKPOINT).write_bytes(content)
+    with pytest.raises(ModelNotInstalled, match=r"cannot be loaded.*--force places365"):
+        scenes.scenes_classify([Image.new("RGB", (8, 8))])
