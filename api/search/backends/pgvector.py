@@ -89,7 +89,9 @@ def search(
     subquery, params = photos.order_by().values("pk").query.sql_with_params()
     # A selective filter leaves few rows: ranking them all is exact and cheap, where the graph
     # walk would have to skip most of what it visits (and its far neighbours are approximate).
-    few = photos.count() <= settings.VECTOR_EXACT_BELOW
+    # Counting stops past the threshold: a large library is not counted at every search.
+    bounded = photos.order_by().values("pk")[: settings.VECTOR_EXACT_BELOW + 1]
+    few = bounded.count() <= settings.VECTOR_EXACT_BELOW
     distance = "e.vec <=> %s::vector" if few else f"e.vec::vector({dim:d}) <=> %s::vector({dim:d})"
     sql = (
         f"SELECT e.photo_id, {distance} AS distance "
