@@ -122,6 +122,12 @@ def photos_embed_clip(photo_ids: list[int]) -> int:
     return enrich.photos_embed_clip(photo_ids=photo_ids)
 
 
+@shared_task(soft_time_limit=600, time_limit=660)
+def enrichment_refresh() -> dict[str, dict[str, int]]:
+    """Celery beat runs this hourly (settings.CELERY_BEAT_SCHEDULE)."""
+    return enrich.enrichment_refresh()
+
+
 @shared_task(soft_time_limit=60, time_limit=90)
 def jobs_fail_stale() -> int:
     """Celery beat runs this every minute (settings.CELERY_BEAT_SCHEDULE)."""

@@ -213,11 +213,14 @@ CELERY_TASK_ROUTES = {
     "api.tasks.user_cluster_faces": {"queue": "faces"},
     "api.tasks.events_regenerate": {"queue": "ingest"},
     "api.tasks.trash_purge": {"queue": "ingest"},
+    "api.tasks.enrichment_refresh": {"queue": "ingest"},
 }
 # Beat runs inside the worker that `manage.py serve` starts (celery worker -B).
 CELERY_BEAT_SCHEDULE = {
     "jobs-fail-stale": {"task": "api.tasks.jobs_fail_stale", "schedule": 60.0},
     "trash-purge": {"task": "api.tasks.trash_purge", "schedule": 24 * 3600.0},
+    # Models downloaded or changed since the photos were processed.
+    "enrichment-refresh": {"task": "api.tasks.enrichment_refresh", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 

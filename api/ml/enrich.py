@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import TextField, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
 from PIL import Image
 
 from api.exceptions import ModelNotInstalled
@@ -143,20 +146,24 @@ def photos_embed_clip(*, photo_ids: list[int]) -> int:
 def enrichment_stale(*, owner: User, step: str) -> list[int]:
     """Ids of `owner`'s photos with thumbnails whose `step` is not done at the current
     model's version (never run, failed, or made by another model). With the model missing:
-    those not yet marked skipped."""
+    those not yet marked skipped. Decided in SQL: a scan asks this of the whole library."""
     spec = STEPS[step]
     version = spec.version() if spec.installed() else ""
-    rows = Photo.objects.for_user(owner).filter(is_video=False).values_list("id", "steps")
-    return [pk for pk, steps in rows.order_by("id") if _stale(steps, step, version)]
-
-
-def _stale(steps: dict, step: str, version: str) -> bool:
-    if (steps.get("thumbnails") or {}).get("state") != "done":
-        return False
-    entry = steps.get(step) or {}
-    if not version:
-        return entry.get("state") != "skipped"
-    return not (entry.get("state") == "done" and entry.get("version") == version)
+    photos = (
+        Photo.objects.for_user(owner)
+        .filter(is_video=False, steps__thumbnails__state="done")
+        .annotate(
+            step_state=Coalesce(KT(f"steps__{step}__state"), Value(""), output_field=TextField()),
+            step_version=Coalesce(
+                KT(f"steps__{step}__version"), Value(""), output_field=TextField()
+            ),
+        )
+    )
+    if version:
+        photos = photos.exclude(step_state="done", step_version=version)
+    else:
+        photos = photos.exclude(step_state="skipped")
+    return list(photos.order_by("id").values_list("id", flat=True))
 
 
 def enrichment_enqueue(*, owner: User) -> dict[str, int]:
@@ -180,6 +187,15 @@ def enrichment_enqueue(*, owner: User) -> dict[str, int]:
             task_for[name].delay_on_commit(stale[start : start + size])
         queued[name] = len(stale)
     return queued
+
+
+def enrichment_refresh() -> dict[str, dict[str, int]]:
+    """Queue the stale steps of every active user's photos: a model installed or changed since
+    (new weights, another CLIP) is applied to the whole library in the background."""
+    return {
+        user.username: enrichment_enqueue(owner=user)
+        for user in User.objects.filter(is_active=True).order_by("id")
+    }
 
 
 def enrichment_run(*, owner: User) -> dict[str, int]:

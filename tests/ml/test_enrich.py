@@ -179,3 +179,41 @@ def test_a_scan_queues_scenes_and_clip_and_a_worker_stores_them(
         assert photo.steps["clip"]["state"] == "done"
     assert "api.tasks.photos_tag_scenes" in log
     assert "api.tasks.photos_embed_clip" in log
+
+
+@pytest.mark.django_db
+def test_the_hourly_refresh_queues_what_a_newly_installed_model_has_not_seen(
+    photos, tiny_clip, django_capture_on_commit_callbacks
+):
+    from api import tasks
+    from tests.factories import UserFactory
+
+    owner = photos[0].owner
+    UserFactory(username="left", is_active=False)
+    assert settings.CELERY_BEAT_SCHEDULE["enrichment-refresh"]["schedule"] == 3600.0
+    # The photos were scanned with no model; CLIP is installed now, places365 still is not.
+    with django_capture_on_commit_callbacks() as queued:
+        counts = tasks.enrichment_refresh()
+    assert counts == {owner.username: {"scenes": 0, "clip": 3}}
+    assert len(queued) == 1  # one batch of CLIP_BATCH photos
+    assert enrich.photos_embed_clip(photo_ids=_ids(photos)) == 3
+    with django_capture_on_commit_callbacks() as queued:
+        assert tasks.enrichment_refresh() == {owner.username: {"scenes": 0, "clip": 0}}
+    assert queued == []
+
+
+@pytest.mark.django_db
+def test_stale_is_decided_per_photo_by_state_and_version(photos, tiny_clip):
+    owner = photos[0].owner
+    version = enrich.STEPS["clip"].version()
+    a, b, c = photos
+    Photo.objects.filter(pk=a.pk).update(
+        steps={"thumbnails": {"state": "done"}, "clip": {"state": "done", "version": version}}
+    )
+    Photo.objects.filter(pk=b.pk).update(
+        steps={"thumbnails": {"state": "done"}, "clip": {"state": "done", "version": "old"}}
+    )
+    Photo.objects.filter(pk=c.pk).update(steps={"thumbnails": {"state": "done"}})
+    assert enrich.enrichment_stale(owner=owner, step="clip") == [b.pk, c.pk]
+    Photo.objects.filter(pk=c.pk).update(steps={"thumbnails": {"state": "failed"}})
+    assert enrich.enrichment_stale(owner=owner, step="clip") == [b.pk]
