@@ -163,6 +163,23 @@ def clip_embed_text(text: str) -> np.ndarray:
     return np.frombuffer(_text_embedding(clip_version(), text.strip().lower()), dtype=np.float32)
 
 
+def clip_embed_texts(texts: list[str]) -> np.ndarray:
+    """Normalised embeddings of many short texts (a tag vocabulary), batched: one row each."""
+    import torch
+
+    clip = clip_model()
+    rows = [np.zeros((0, clip.dim), dtype=np.float32)]
+    for start in range(0, len(texts), _TEXT_BATCH):
+        batch = [text.strip().lower() for text in texts[start : start + _TEXT_BATCH]]
+        with torch.no_grad():
+            features = _encode_text(clip.model, clip.tokenizer(batch).to(clip.device))
+        rows.append(_normalised(features))
+    return np.concatenate(rows)
+
+
+_TEXT_BATCH = 128
+
+
 @lru_cache(maxsize=4096)
 def _text_embedding(version: str, text: str) -> bytes:
     import torch

@@ -69,6 +69,21 @@ def scenes_model() -> Places:
     return _load(str(spec.folder), spec.version)
 
 
+def scenes_vocabulary() -> list[str]:
+    """Every tag the installed model can give, read from its label files (no weights loaded),
+    sorted; empty when the model is not installed."""
+    spec = REGISTRY[NAME]
+    return list(_vocabulary(str(spec.folder), spec.version)) if spec.installed() else []
+
+
+@lru_cache(maxsize=2)
+def _vocabulary(folder: str, version: str) -> tuple[str, ...]:
+    spec = REGISTRY[NAME]
+    names = {_label(line) for line in _lines(spec.path("categories_places365.txt"))}
+    names |= {_attribute_label(line) for line in _lines(spec.path("labels_sunattribute.txt"))}
+    return tuple(sorted(names | {"indoor", "outdoor"}))
+
+
 def wideresnet18(*, classes: int = CLASSES):
     """The authors' WideResNet-18 with random weights: torchvision's ResNet-18 without the
     max-pool (its keys match the published checkpoint)."""

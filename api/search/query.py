@@ -51,7 +51,11 @@ _JOINING = frozenset(
 
 @dataclass
 class ParsedQuery:
+    # The words no entity took (captions are matched on them).
     text: str = ""
+    # What CLIP reads: those words with the tags among them, in the query's order ("dog on a
+    # beach" keeps "beach" for CLIP as well as matching the tag).
+    meaning: str = ""
     tags: list[str] = field(default_factory=list)
     people: list[int] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
@@ -67,6 +71,7 @@ class ParsedQuery:
     def describe(self) -> dict:
         return {
             "text": self.text,
+            "meaning": self.meaning,
             "tags": self.tags,
             "people": self.people,
             "places": self.places,
@@ -88,6 +93,7 @@ def query_parse(
     vocabulary = {tag.lower(): tag for tag in tags}
     places = _place_names(owner, _phrases(words))
     rest: list[str] = []
+    meaning: list[str] = []
     index = 0
     while index < len(words):
         for size in range(min(_LONGEST, len(words) - index), 0, -1):
@@ -96,6 +102,7 @@ def query_parse(
                 parsed.people.extend(people[phrase])
             elif phrase in vocabulary:
                 parsed.tags.append(vocabulary[phrase])
+                meaning.append(phrase)
             elif phrase in places:
                 parsed.places.append(places[phrase])
             else:
@@ -104,10 +111,14 @@ def query_parse(
             break
         else:
             rest.append(words[index])
+            meaning.append(words[index])
             index += 1
     if (parsed.structured or parsed.tags) and set(rest) <= _JOINING:
         rest = []
+    if set(" ".join(meaning).split()) <= _JOINING:
+        meaning = []
     parsed.text = " ".join(rest)
+    parsed.meaning = " ".join(meaning)
     return parsed
 
 

@@ -2,13 +2,14 @@
 captions and CLIP similarity score them.
 
 score = best tag match (tag confidence, times the query's CLIP similarity to the tag when the
-tag was found as a synonym) + CLIP similarity of the photo to the free text + 1 when the
-caption holds every free-text word. A query of only dates, people or places lists those
-photos, newest first, each scored 1.
+tag was found as a synonym) + CLIP similarity of the photo to the query's meaning (its words
+but dates, people and places) + 1 when the caption holds every free-text word. A query of
+only dates, people or places lists those photos, newest first, each scored 1.
 """
 
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
@@ -52,8 +53,8 @@ def photos_search(*, owner: User, photos: QuerySet[Photo], text: str) -> SearchR
         return result
     scores: dict[int, float] = {}
     tags = {tag: 1.0 for tag in parsed.tags}
-    if semantic and parsed.text:
-        query = clip.clip_embed_text(parsed.text)
+    if semantic and parsed.meaning:
+        query = clip.clip_embed_text(parsed.meaning)
         tags.update(_synonyms(query, vocabulary, exclude=set(tags)))
         for pk, cosine in vector_search(
             owner_id=owner.pk,
@@ -101,11 +102,17 @@ def _narrowed(photos: QuerySet[Photo], parsed: ParsedQuery) -> QuerySet[Photo]:
 def _synonyms(query: np.ndarray, vocabulary: list[str], exclude: set[str]) -> dict[str, float]:
     """Tags whose CLIP text embedding is within settings.SEARCH_SYNONYM_SIMILARITY of the
     query's: "seaside" finds "beach". Weight: that similarity."""
-    found = {}
-    for tag in vocabulary:
-        if tag in exclude:
-            continue
-        similarity = float(np.dot(query, clip.clip_embed_text(tag)))
-        if similarity >= settings.SEARCH_SYNONYM_SIMILARITY:
-            found[tag] = similarity
-    return found
+    if not vocabulary:
+        return {}
+    similarities = _vocabulary_embeddings(clip.clip_version(), tuple(vocabulary)) @ query
+    return {
+        tag: float(similarity)
+        for tag, similarity in zip(vocabulary, similarities, strict=True)
+        if similarity >= settings.SEARCH_SYNONYM_SIMILARITY and tag not in exclude
+    }
+
+
+@lru_cache(maxsize=4)
+def _vocabulary_embeddings(version: str, vocabulary: tuple[str, ...]) -> np.ndarray:
+    """One batched encoding of the vocabulary per model version, kept for the process."""
+    return clip.clip_embed_texts(list(vocabulary))

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, QuerySet
 
+from api.ml import scenes
 from api.models import Photo, PhotoTag
 
 
@@ -17,7 +18,11 @@ def things_list(*, photos: QuerySet[Photo]) -> list[dict]:
 
 
 def tag_vocabulary(*, photos: QuerySet[Photo]) -> list[str]:
-    """Every tag name on `photos`, for matching words of a query."""
+    """The tag names a query's words are matched against: the installed scene model's labels
+    (read from its files, so a million-photo library is not scanned at every search), else
+    every tag name on `photos`."""
+    if vocabulary := scenes.scenes_vocabulary():
+        return vocabulary
     return list(
         PhotoTag.objects.filter(photo__in=photos.values("pk"))
         .values_list("name", flat=True)

@@ -107,3 +107,12 @@ def test_text_encoding_up_to_the_end_token_equals_the_padded_run(request, fixtur
         alone = clip._encode_text(model, tokens[:1])
     assert torch.allclose(short, padded, atol=1e-5)
     assert torch.allclose(alone, padded[:1], atol=1e-5)
+
+
+def test_texts_encoded_in_a_batch_equal_each_encoded_alone(tiny_clip):
+    texts = ["beach", "Birthday Cake", "a forest in the mist", "kitchen", "ocean"]
+    together = clip.clip_embed_texts(texts)
+    assert together.shape == (5, 32)
+    alone = np.stack([clip.clip_embed_text(text) for text in texts])
+    assert np.allclose(together, alone, atol=1e-5)
+    assert clip.clip_embed_texts([]).shape == (0, 32)

@@ -242,3 +242,21 @@ def test_a_checkpoint_that_cannot_be_loaded_is_a_clear_error(
         (folder / scenes.CHECKPOINT).write_bytes(content)
     with pytest.raises(ModelNotInstalled, match=r"cannot be loaded.*--force places365"):
         scenes.scenes_classify([Image.new("RGB", (8, 8))])
+
+
+def test_the_vocabulary_is_every_label_the_model_can_give(tiny_places):
+    vocabulary = scenes.scenes_vocabulary()
+    lines = (tiny_places / "categories_places365.txt").read_text().splitlines()
+    categories = {scenes._label(line) for line in lines}
+    attributes = {
+        scenes._attribute_label(line)
+        for line in (tiny_places / "labels_sunattribute.txt").read_text().splitlines()
+    }
+    assert set(vocabulary) == categories | attributes | {"indoor", "outdoor"}
+    assert vocabulary == sorted(vocabulary)
+    assert "beach" in vocabulary
+
+
+def test_no_model_no_vocabulary(settings, tmp_path):
+    settings.MODELS_DIR = tmp_path
+    assert scenes.scenes_vocabulary() == []

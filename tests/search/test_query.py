@@ -31,7 +31,8 @@ D = dt.date
         ("this week", {"date_from": D(2024, 10, 14), "date_to": D(2024, 10, 20)}),
         ("2019-07-14", {"date_from": D(2019, 7, 14), "date_to": D(2019, 7, 14)}),
         ("july", {"month": 7, "date_from": None}),
-        ("dog on a beach", {"text": "dog on a", "tags": ["beach"]}),
+        ("dog on a beach", {"text": "dog on a", "tags": ["beach"], "meaning": "dog on a beach"}),
+        ("beach 2019", {"text": "", "tags": ["beach"], "meaning": "beach"}),
         ("Birthday Cake 2021", {"tags": ["birthday cake"], "date_from": D(2021, 1, 1)}),
         ("birthday party", {"text": "birthday party", "tags": []}),
         ("trees in a valley", {"text": "trees in a valley", "tags": []}),
@@ -74,6 +75,7 @@ def test_anna_in_paris_2019_is_a_person_a_place_and_a_year(user, other_user):
     PhotoFactory(owner=other_user, place=_place("France", "Auvergne-Rhône-Alpes", "Lyon"))
     parsed = query_parse(text="Anna in Paris 2019", owner=user, tags=TAGS, today=TODAY)
     assert (parsed.people, parsed.places, parsed.text) == ([anna.pk], ["Paris"], "")
+    assert parsed.meaning == ""
     assert (parsed.date_from, parsed.date_to) == (D(2019, 1, 1), D(2019, 12, 31))
     # A region or country names a place too; another user's town is only a word.
     assert query_parse(text="france", owner=user, tags=[], today=TODAY).places == ["France"]
