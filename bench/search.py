@@ -31,6 +31,9 @@ sys.path.insert(0, str(ROOT))
 DIM = 512
 CLUSTERS = 2000
 QUERIES = 200
+# Photos carry one of these every 100th photo; search matches caption words too.
+CAPTIONS = ["birthday party at the lake", "first day of school", "grandma's garden"]
+WORDS = ["dog", "cat", "beach", "sunset", "mountain", "lake", "snow", "forest", "city", "car"]
 
 
 def _pg_start(folder: Path) -> tuple[int, callable]:
@@ -84,7 +87,7 @@ def _percentiles(samples: list[float]) -> str:
     return f"p50 {p50:7.2f} ms  p95 {p95:7.2f} ms"
 
 
-def _load(size: int, rng: np.random.Generator, centres: np.ndarray):
+def _load(size: int, rng: np.random.Generator, centres: np.ndarray, version: str):
     from django.db import connection
     from pgvector.psycopg import register_vector
 
@@ -118,7 +121,7 @@ def _load(size: int, rng: np.random.Generator, centres: np.ndarray):
                         i % 7 == 0,
                         False,
                         0,
-                        "",
+                        CAPTIONS[i % len(CAPTIONS)] if i % 100 == 0 else "",
                         False,
                         "{}",
                         taken,
@@ -142,7 +145,7 @@ def _load(size: int, rng: np.random.Generator, centres: np.ndarray):
             copy.set_types(["int8", "text", "text", "int4", "bytea", "timestamptz", "vector"])
             now = dt.datetime.now(dt.UTC)
             for pk, vector in zip(ids, vectors, strict=True):
-                copy.write_row((pk, "clip", "bench", DIM, vector.tobytes(), now, vector))
+                copy.write_row((pk, "clip", version, DIM, vector.tobytes(), now, vector))
     loaded = time.perf_counter() - begin
     begin = time.perf_counter()
     index_ensure(dim=DIM)
@@ -152,7 +155,7 @@ def _load(size: int, rng: np.random.Generator, centres: np.ndarray):
     return owner, ids, hashes
 
 
-def _vector_figures(size: int, owner, rng, centres, text_times: list[float]) -> None:
+def _vector_figures(size: int, owner, rng, centres, text_times: list[float], version: str) -> None:
     from api.filters import PhotoFilter
     from api.models import Photo
     from api.search.backends import exact, pgvector
@@ -164,7 +167,7 @@ def _vector_figures(size: int, owner, rng, centres, text_times: list[float]) -> 
         queryset=everything,
     ).qs
     share = filtered.count() / size
-    args = {"owner_id": owner.pk, "model_name": "clip", "model_version": "bench", "limit": 10}
+    args = {"owner_id": owner.pk, "model_name": "clip", "model_version": version, "limit": 10}
     results = {}
     for label, photos in (("no filter", everything), (f"filtered ({share:.0%} pass)", filtered)):
         for name, backend in (("pgvector HNSW", pgvector), ("exact in-process", exact)):
@@ -192,6 +195,43 @@ def _vector_figures(size: int, owner, rng, centres, text_times: list[float]) -> 
             ]
         )
         print(f"  recall@10 of HNSW vs exact, {label}: {recall:.4f}")
+
+
+def _search_figures(owner) -> None:
+    """The whole /api/search/ ranking (parse, text encoding, vector search, tags, captions)
+    for queries never seen before, so none comes from the text cache."""
+    from api.models import Photo
+    from api.search.ranking import photos_search
+
+    rng = np.random.default_rng(1)
+    photos = Photo.objects.for_user(owner).filter(hidden=False, in_trash=False)
+    photos_search(owner=owner, photos=photos, text="warm up")
+    for label, narrowed in (("no filter", photos), ("favourites", photos.filter(favorite=True))):
+        times = []
+        for _ in range(60):
+            text = " ".join(rng.choice(WORDS, size=3, replace=False))
+            begin = time.perf_counter()
+            result = photos_search(owner=owner, photos=narrowed, text=text)
+            times.append(time.perf_counter() - begin)
+            if not result.ids or result.warnings:
+                raise RuntimeError(f"search for {text!r} found nothing: {result.warnings}")
+        print(f"  search ranking, new query, {label:12s} {_percentiles(times)}")
+
+
+def _clip_install(folder: Path) -> str:
+    """A ViT-B-32 with random weights saved as a checkpoint and configured: the search path
+    runs as with real weights (speed does not depend on them). Returns its version."""
+    import open_clip
+    import torch
+    from django.conf import settings
+
+    from api.ml import clip
+
+    checkpoint = folder / "ViT-B-32-random.pt"
+    torch.save(open_clip.create_model("ViT-B-32", pretrained=None).state_dict(), checkpoint)
+    settings.CLIP_MODEL = "ViT-B-32"
+    settings.CLIP_PRETRAINED = str(checkpoint)
+    return clip.clip_version()
 
 
 def _duplicate_figures(owner, hashes: np.ndarray) -> None:
@@ -258,6 +298,8 @@ def main() -> None:
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{port}/postgres"
     os.environ.setdefault("OWNPHOTOS_DATA", str(folder / "data-dir"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ownphotos.settings")
+    # As a web process on a busy two-core server: one torch thread.
+    os.environ.setdefault("OWNPHOTOS_TORCH_THREADS", "1")
     try:
         import django
 
@@ -266,13 +308,16 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         text_times = [] if arguments.no_model else _model_figures()
+        version = "bench" if arguments.no_model else _clip_install(folder)
         rng = np.random.default_rng(0)
         centres = rng.normal(size=(CLUSTERS, DIM)).astype(np.float32)
         centres /= np.linalg.norm(centres, axis=1, keepdims=True)
         for size in arguments.sizes:
             print(f"{size:,} vectors of {DIM} dimensions in {CLUSTERS} clusters:")
-            owner, _ids, hashes = _load(size, rng, centres)
-            _vector_figures(size, owner, rng, centres, text_times)
+            owner, _ids, hashes = _load(size, rng, centres, version)
+            _vector_figures(size, owner, rng, centres, text_times, version)
+            if not arguments.no_model:
+                _search_figures(owner)
             _duplicate_figures(owner, hashes)
     finally:
         from django.db import connections

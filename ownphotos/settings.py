@@ -264,7 +264,8 @@ SEARCH_SYNONYM_SIMILARITY = float(os.environ.get("OWNPHOTOS_SEARCH_SYNONYM_SIMIL
 HNSW_EF_SEARCH = int(os.environ.get("OWNPHOTOS_HNSW_EF_SEARCH", "100"))
 # The in-process back-end asks the database for new or deleted embeddings at most this often.
 VECTOR_EXACT_REFRESH_SECONDS = float(os.environ.get("OWNPHOTOS_VECTOR_EXACT_REFRESH", "5"))
-# pgvector ranks filtered sets of at most this many photos exactly instead of by the index.
+# Filters that leave at most this many photos are ranked exactly over just those photos (by
+# pgvector without its index, in process by a mask) instead of by walking the best matches.
 VECTOR_EXACT_BELOW = int(os.environ.get("OWNPHOTOS_VECTOR_EXACT_BELOW", "20000"))
 
 # Model weights: `manage.py download_models` fetches from the registry's official URLs, or

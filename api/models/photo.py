@@ -152,6 +152,9 @@ class Photo(models.Model):
                 name="photo_library_place",
                 condition=Q(hidden=False, in_trash=False, place__isnull=False),
             ),
+            # Search matches caption words: only the few captioned photos are read, not the
+            # whole library (most photos have no caption).
+            models.Index(fields=["owner"], name="photo_captioned", condition=~Q(caption="")),
         ]
 
     def __str__(self) -> str:

@@ -76,9 +76,9 @@ def photos_search(*, owner: User, photos: QuerySet[Photo], text: str) -> SearchR
         caption = Q()
         for word in parsed.text.split():
             caption &= Q(caption__icontains=word)
-        for pk in photos.filter(caption).values_list("id", flat=True)[
-            : settings.SEARCH_MAX_RESULTS
-        ]:
+        # Non-empty first: the partial index photo_captioned leaves the uncaptioned out.
+        captioned = photos.exclude(caption="").filter(caption)
+        for pk in captioned.values_list("id", flat=True)[: settings.SEARCH_MAX_RESULTS]:
             scores[pk] = scores.get(pk, 0.0) + 1.0
     ranked = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))
     ranked = ranked[: settings.SEARCH_MAX_RESULTS]

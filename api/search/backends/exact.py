@@ -97,6 +97,13 @@ def search(
     scores = matrix.rows @ np.asarray(vector, dtype=np.float32)
     if exclude is not None:
         scores[matrix.ids == exclude] = -np.inf
+    bounded = photos.order_by().values_list("pk", flat=True)[: settings.VECTOR_EXACT_BELOW + 1]
+    if bounded.count() <= settings.VECTOR_EXACT_BELOW:
+        # A selective filter: score only its photos, rather than checking ever longer lists
+        # of the best-scoring ones against it.
+        scores[~np.isin(matrix.ids, np.fromiter(bounded, dtype=np.int64))] = -np.inf
+        chosen = _best(scores, limit)
+        return [(int(matrix.ids[i]), float(scores[i])) for i in chosen if np.isfinite(scores[i])]
     wanted = limit * _OVERSAMPLE
     start = 0
     found: list[tuple[int, float]] = []
