@@ -33,33 +33,41 @@ class Group:
 
 def hash_pairs(ids: np.ndarray, hashes: np.ndarray, max_distance: int) -> np.ndarray:
     """All pairs (i, j), i < j, of positions whose hashes differ by at most `max_distance`
-    bits (<= MAX_DISTANCE), as an (n, 2) array of positions into `ids`."""
+    bits (<= MAX_DISTANCE), as an (n, 2) array of positions into `ids`.
+
+    Candidates are checked on the full hash as they are found, a slice of positions at a
+    time: at a million photos a band value is shared by a dozen others, and keeping every
+    candidate of every probe would take gigabytes."""
     if max_distance > MAX_DISTANCE:
         raise ValueError(f"multi-index hashing with {BANDS} bands finds up to {MAX_DISTANCE} bits")
     unsigned = hashes.view(np.uint64)
-    found = []
+    found = [np.zeros((0, 2), dtype=np.int64)]
     probes = [0] + [1 << bit for bit in range(BAND_BITS)]
     for band in range(BANDS):
         values = ((unsigned >> np.uint64(band * BAND_BITS)) & np.uint64(0xFFFF)).astype(np.int64)
         order = np.argsort(values, kind="stable")
         ordered = values[order]
         for probe in probes:
-            wanted = values ^ probe
-            left = np.searchsorted(ordered, wanted, "left")
-            right = np.searchsorted(ordered, wanted, "right")
-            counts = right - left
-            if not counts.any():
-                continue
-            first = np.repeat(np.arange(len(values)), counts)
-            offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-            second = order[np.repeat(left, counts) + offsets]
-            keep = first < second
-            found.append(np.stack([first[keep], second[keep]], axis=1))
-    if not found:
-        return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.unique(np.concatenate(found), axis=0)
-    distance = np.bitwise_count(unsigned[pairs[:, 0]] ^ unsigned[pairs[:, 1]])
-    return pairs[distance <= max_distance]
+            for start in range(0, len(values), _SLICE):
+                positions = np.arange(start, min(start + _SLICE, len(values)))
+                wanted = values[positions] ^ probe
+                left = np.searchsorted(ordered, wanted, "left")
+                counts = np.searchsorted(ordered, wanted, "right") - left
+                total = int(counts.sum())
+                if not total:
+                    continue
+                first = np.repeat(positions, counts)
+                offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+                second = order[np.repeat(left, counts) + offsets]
+                keep = first < second
+                first, second = first[keep], second[keep]
+                near = np.bitwise_count(unsigned[first] ^ unsigned[second]) <= max_distance
+                found.append(np.stack([first[near], second[near]], axis=1))
+    return np.unique(np.concatenate(found), axis=0)
+
+
+# Positions probed at once: bounds the candidate arrays to a few tens of megabytes.
+_SLICE = 65536
 
 
 def duplicate_groups(*, photos: QuerySet[Photo]) -> list[Group]:

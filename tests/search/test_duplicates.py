@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from api.search import duplicates
 from api.search.duplicates import MAX_DISTANCE, hash_pairs
 
 
@@ -16,8 +17,12 @@ def _brute(hashes: np.ndarray, limit: int) -> set[tuple[int, int]]:
     }
 
 
+@pytest.mark.parametrize("slice_size", [65536, 7])
 @pytest.mark.parametrize("limit", [0, 3, 6, MAX_DISTANCE])
-def test_band_probing_finds_every_pair_within_the_distance_and_no_other(limit):
+def test_band_probing_finds_every_pair_within_the_distance_and_no_other(
+    limit, slice_size, monkeypatch
+):
+    monkeypatch.setattr(duplicates, "_SLICE", slice_size)
     rng = np.random.default_rng(limit)
     base = rng.integers(-(2**63), 2**63 - 1, size=150, dtype=np.int64)
     near = []
