@@ -46,6 +46,22 @@ def _by_image(client, data: bytes, name: str = "query.jpg", **params):
     return client.post(f"/api/search/by-image/?{query}", {"file": upload}, format="multipart")
 
 
+def _why_unfound(photo: Photo) -> dict:
+    """What a photo that its own copy did not find looks like now, for the failure message."""
+    from api.ingest.phash import phash_of_image
+
+    fresh = Photo.objects.get(pk=photo.pk)
+    with Image.open(io.BytesIO(_resized_copy(fresh))) as image:
+        copy_hash = phash_of_image(image.convert("RGB"))
+    return {
+        "paths": list(fresh.files.values_list("path", flat=True)),
+        "bits_apart": bin((copy_hash ^ fresh.phash) & (2**64 - 1)).count("1"),
+        "hidden": fresh.hidden,
+        "in_trash": fresh.in_trash,
+        "steps": fresh.steps,
+    }
+
+
 def _decodable(manifest: dict) -> set[str]:
     return {
         path
@@ -77,7 +93,7 @@ def test_a_resized_reencoded_copy_finds_its_original_first(scanned, scanned_api,
         assert any("semantic similarity is off" in warning.lower() for warning in body["warnings"])
         top = body["results"][0] if body["results"] else None
         if top is None:
-            misses.append((photo.pk, None))
+            misses.append((photo.pk, _why_unfound(photo)))
             continue
         assert 0 < top["score"] <= 1
         found = Photo.objects.get(pk=top["id"])
