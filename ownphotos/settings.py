@@ -260,8 +260,11 @@ VECTOR_BACKEND = os.environ.get("OWNPHOTOS_VECTOR_BACKEND", "auto")
 # A search ranks at most this many photos; a tag counts as a synonym of the query's words when
 # their CLIP text embeddings are at least this similar.
 SEARCH_MAX_RESULTS = 1000
+# How many CLIP neighbours a search box query ranks: past a few hundred, similarity orders
+# noise, and each one more costs the index walk (ef_search grows with it).
+SEARCH_SEMANTIC_LIMIT = int(os.environ.get("OWNPHOTOS_SEARCH_SEMANTIC_LIMIT", "200"))
 SEARCH_SYNONYM_SIMILARITY = float(os.environ.get("OWNPHOTOS_SEARCH_SYNONYM_SIMILARITY", "0.85"))
-HNSW_EF_SEARCH = int(os.environ.get("OWNPHOTOS_HNSW_EF_SEARCH", "100"))
+HNSW_EF_SEARCH = int(os.environ.get("OWNPHOTOS_HNSW_EF_SEARCH", "200"))
 # The in-process back-end asks the database for new or deleted embeddings at most this often.
 VECTOR_EXACT_REFRESH_SECONDS = float(os.environ.get("OWNPHOTOS_VECTOR_EXACT_REFRESH", "5"))
 # Filters that leave at most this many photos are ranked exactly over just those photos (by

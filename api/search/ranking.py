@@ -62,7 +62,7 @@ def photos_search(*, owner: User, photos: QuerySet[Photo], text: str) -> SearchR
             vector=query,
             model_name=clip.NAME,
             model_version=clip.clip_version(),
-            limit=settings.SEARCH_MAX_RESULTS,
+            limit=settings.SEARCH_SEMANTIC_LIMIT,
         ):
             scores[pk] = max(cosine, 0.0)
     if tags:
