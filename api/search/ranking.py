@@ -104,7 +104,8 @@ def _synonyms(query: np.ndarray, vocabulary: list[str], exclude: set[str]) -> di
     query's: "seaside" finds "beach". Weight: that similarity."""
     if not vocabulary:
         return {}
-    similarities = _vocabulary_embeddings(clip.clip_version(), tuple(vocabulary)) @ query
+    key = (clip.clip_version(), settings.CLIP_TEXT_PRECISION, tuple(vocabulary))
+    similarities = _vocabulary_embeddings(*key) @ query
     return {
         tag: float(similarity)
         for tag, similarity in zip(vocabulary, similarities, strict=True)
@@ -113,6 +114,7 @@ def _synonyms(query: np.ndarray, vocabulary: list[str], exclude: set[str]) -> di
 
 
 @lru_cache(maxsize=4)
-def _vocabulary_embeddings(version: str, vocabulary: tuple[str, ...]) -> np.ndarray:
-    """One batched encoding of the vocabulary per model version, kept for the process."""
+def _vocabulary_embeddings(version: str, precision: str, vocabulary: tuple[str, ...]) -> np.ndarray:
+    """One batched encoding of the vocabulary per model version and text precision, kept for
+    the process."""
     return clip.clip_embed_texts(list(vocabulary))

@@ -89,10 +89,11 @@ def test_the_default_openai_checkpoint_loads_from_its_torchscript_archive(
 
 
 @pytest.mark.parametrize("fixture", ["tiny_clip", "tiny_openai_clip_files"])
-def test_text_encoding_up_to_the_end_token_equals_the_padded_run(request, fixture):
+def test_text_encoding_up_to_the_end_token_equals_the_padded_run(request, settings, fixture):
     import open_clip
     import torch
 
+    settings.CLIP_TEXT_PRECISION = "fp32"  # equal to 1e-5 in fp32; bf16 is tested below
     if fixture == "tiny_clip":
         request.getfixturevalue("tiny_clip")
         model = clip.clip_model().model
@@ -109,7 +110,31 @@ def test_text_encoding_up_to_the_end_token_equals_the_padded_run(request, fixtur
     assert torch.allclose(alone, padded[:1], atol=1e-5)
 
 
-def test_texts_encoded_in_a_batch_equal_each_encoded_alone(tiny_clip):
+def test_a_bf16_text_tower_encodes_queries_as_fp32_does_and_leaves_images_alone(
+    tiny_clip, settings
+):
+    import torch
+
+    texts = ["seaside", "a dog on a beach", "anna in paris in the summer of 2019", "kitchen"]
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16}
+    vectors, images = {}, {}
+    for precision in dtypes:
+        settings.CLIP_TEXT_PRECISION = precision
+        model = clip.clip_model().model
+        assert model.transformer.get_cast_dtype() == dtypes[precision]
+        assert model.visual.conv1.weight.dtype == torch.float32
+        vectors[precision] = np.stack([clip.clip_embed_text(text) for text in texts])
+        images[precision] = clip.clip_embed_images(_images())
+    cosines = np.sum(vectors["fp32"] * vectors["bf16"], axis=1)
+    assert cosines.min() > 0.999, cosines
+    assert not np.array_equal(vectors["fp32"], vectors["bf16"])
+    assert np.array_equal(images["fp32"], images["bf16"])
+    together = np.sum(clip.clip_embed_texts(texts) * vectors["bf16"], axis=1)
+    assert together.min() > 0.999, together
+
+
+def test_texts_encoded_in_a_batch_equal_each_encoded_alone(tiny_clip, settings):
+    settings.CLIP_TEXT_PRECISION = "fp32"  # exact in fp32; bf16 rounds by batch shape
     texts = ["beach", "Birthday Cake", "a forest in the mist", "kitchen", "ocean"]
     together = clip.clip_embed_texts(texts)
     assert together.shape == (5, 32)

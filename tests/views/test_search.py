@@ -378,10 +378,11 @@ def test_a_tag_near_the_query_in_clip_space_counts_as_a_synonym(
         ("beach", "kitchen"), key=lambda tag: float(np.dot(query, clip.clip_embed_text(tag)))
     )
     similarity = float(np.dot(query, clip.clip_embed_text(nearest)))
-    settings.SEARCH_SYNONYM_SIMILARITY = similarity - 1e-4
+    # The search encodes the vocabulary in one batch: in bf16 that rounds a little otherwise.
+    settings.SEARCH_SYNONYM_SIMILARITY = similarity - 1e-3
     body = _search(scanned_api, q="seaside")
     assert body["results"][0]["id"] == photo.pk
-    assert body["results"][0]["score"] >= similarity
+    assert body["results"][0]["score"] >= similarity - 1e-3
 
 
 @pytest.mark.django_db
