@@ -302,54 +302,46 @@ def _duplicate_figures(owner, hashes: np.ndarray) -> None:
 
 
 def _model_figures() -> list[float]:
-    """Prints the model timings; returns the text encodings' times (seconds) as the API runs
-    them, for the end-to-end figure."""
+    """Prints the model timings in fp32 and bf16; returns the text encodings' times (seconds)
+    in the precision the API takes on this CPU, for the end-to-end figure."""
     import open_clip
     import torch
     from django.conf import settings
 
-    from api.ml.clip import _encode_text, _text_in_bfloat16, _text_tower_to
+    from api.ml.clip import _bfloat16, _encode_text
 
     torch.set_num_threads(1)
     model = open_clip.create_model("ViT-B-32", pretrained=None).eval()
     tokenizer = open_clip.get_tokenizer("ViT-B-32")
-    batch = torch.randn(16, 3, 224, 224)
-    with torch.no_grad():
-        model.encode_image(batch)
-        times = []
-        for _ in range(3):
-            begin = time.perf_counter()
+    words = ("a dog on a beach", "birthday cake", "trees in a valley", "seaside") * 5
+    print("ViT-B-32 on CPU, 1 thread:")
+    text_times = {}
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        model.to(dtype)
+        batch = torch.randn(16, 3, 224, 224, dtype=dtype)
+        with torch.no_grad():
             model.encode_image(batch)
-            times.append(time.perf_counter() - begin)
-        per_image = min(times) / 16
-        words = ("a dog on a beach", "birthday cake", "trees in a valley", "seaside") * 5
-        padded, text_times = [], []
-        for word in words:
-            begin = time.perf_counter()
-            model.encode_text(tokenizer([word]))
-            padded.append(time.perf_counter() - begin)
-            begin = time.perf_counter()
-            _encode_text(model, tokenizer([word]))
-            text_times.append(time.perf_counter() - begin)
-        _text_tower_to(model, torch.bfloat16)
-        bf16_times = []
-        for word in words:
-            begin = time.perf_counter()
-            _encode_text(model, tokenizer([word]))
-            bf16_times.append(time.perf_counter() - begin)
-    print(
-        f"ViT-B-32 on CPU, 1 thread: image {per_image * 1000:.1f} ms/image at batch 16 "
-        f"({1 / per_image:.1f} images/s)\n"
-        f"  text encoding, all 77 positions:     {_percentiles(padded)}\n"
-        f"  text encoding, up to end-of-text:    {_percentiles(text_times)}\n"
-        f"  the same, text tower in bf16:        {_percentiles(bf16_times)}"
-    )
-    # The end-to-end figures add what the API would take on this CPU.
-    return (
-        bf16_times
-        if _text_in_bfloat16(settings.CLIP_TEXT_PRECISION, torch.device("cpu"))
-        else text_times
-    )
+            times = []
+            for _ in range(3):
+                begin = time.perf_counter()
+                model.encode_image(batch)
+                times.append(time.perf_counter() - begin)
+            per_image = min(times) / 16
+            padded, text_times[name] = [], []
+            for word in words:
+                begin = time.perf_counter()
+                model.encode_text(tokenizer([word]))
+                padded.append(time.perf_counter() - begin)
+                begin = time.perf_counter()
+                _encode_text(model, tokenizer([word]))
+                text_times[name].append(time.perf_counter() - begin)
+        print(
+            f"  {name}: image {per_image * 1000:.1f} ms/image at batch 16 "
+            f"({1 / per_image:.1f} images/s)\n"
+            f"    text encoding, all 77 positions:   {_percentiles(padded)}\n"
+            f"    text encoding, up to end-of-text:  {_percentiles(text_times[name])}"
+        )
+    return text_times["bf16" if _bfloat16(settings.CLIP_PRECISION, torch.device("cpu")) else "fp32"]
 
 
 def main() -> None:

@@ -283,11 +283,11 @@ CLIP_MODEL = os.environ.get("OWNPHOTOS_CLIP_MODEL", "ViT-B-32")
 CLIP_PRETRAINED = os.environ.get("OWNPHOTOS_CLIP_PRETRAINED", "")
 CLIP_CONFIG = os.environ.get("OWNPHOTOS_CLIP_CONFIG", "")
 CLIP_BATCH = int(os.environ.get("OWNPHOTOS_CLIP_BATCH", "16"))
-# The text tower's weights for search queries: "bf16" halves what a query reads from memory
-# (twice as fast on one CPU thread, cosine to fp32 above 0.9999); "auto" takes it on a CPU
-# that computes in bfloat16 natively (AVX512-BF16 or AMX), "fp32" never. Image embeddings,
-# which are stored, stay fp32 either way.
-CLIP_TEXT_PRECISION = os.environ.get("OWNPHOTOS_CLIP_TEXT_PRECISION", "auto")
+# CLIP's weights: "bf16" embeds an image 2.3x faster on one CPU thread and a query twice as
+# fast (cosine to fp32 above 0.9999, so embeddings of either precision mix in one library);
+# "auto" takes it on a CPU that computes in bfloat16 natively (AVX512-BF16 or AMX), "fp32"
+# never.
+CLIP_PRECISION = os.environ.get("OWNPHOTOS_CLIP_PRECISION", "auto")
 # Scene categories at least this probable become tags (at most SCENES_TOP of them).
 SCENES_THRESHOLD = float(os.environ.get("OWNPHOTOS_SCENES_THRESHOLD", "0.1"))
 SCENES_TOP = 5

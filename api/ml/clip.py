@@ -77,14 +77,12 @@ def clip_model() -> ClipModel:
         str(clip_checkpoint()),
         settings.CLIP_CONFIG,
         clip_version(),
-        settings.CLIP_TEXT_PRECISION,
+        settings.CLIP_PRECISION,
     )
 
 
 @lru_cache(maxsize=1)
-def _load(
-    model_name: str, checkpoint: str, config: str, version: str, text_precision: str
-) -> ClipModel:
+def _load(model_name: str, checkpoint: str, config: str, version: str, precision: str) -> ClipModel:
     import open_clip
     import torch
 
@@ -102,47 +100,34 @@ def _load(
     else:
         model = open_clip.create_model(model_name, pretrained=checkpoint, device=device)
     model.eval()
-    text_bf16 = isinstance(model, open_clip.CLIP) and _text_in_bfloat16(text_precision, device)
-    if text_bf16:
-        _text_tower_to(model, torch.bfloat16)
+    if _bfloat16(precision, device):
+        model.to(torch.bfloat16)
     size = model.visual.image_size
     preprocess = open_clip.image_transform(size, is_train=False)
     tokenizer = open_clip.get_tokenizer(model_name)
     with torch.no_grad():
         dim = int(_encode_text(model, tokenizer(["a photo"]).to(device)).shape[-1])
-    text = "bf16" if text_bf16 else "fp32"
     logger.info(
-        "loaded CLIP %s (%s, %d-d) on %s, text in %s", model_name, version, dim, device, text
+        "loaded CLIP %s (%s, %d-d) on %s in %s", model_name, version, dim, device, _dtype(model)
     )
     return ClipModel(model, preprocess, tokenizer, device, version, dim)
 
 
-def _text_in_bfloat16(text_precision: str, device) -> bool:
-    """A query is a few tokens: encoding it reads each text weight once for little arithmetic,
-    so it is bound by memory, and bfloat16 weights (half the bytes) halve its time, but only
-    where the CPU computes in bfloat16 itself; elsewhere the conversions cost more."""
+def _bfloat16(precision: str, device) -> bool:
+    """bfloat16 halves the bytes each weight costs to read (a query's few tokens are bound by
+    that) and doubles the multiply rate (images), but only where the CPU computes in bfloat16
+    itself; elsewhere the conversions cost more than they save."""
     import torch
 
-    if text_precision != "auto":
-        return text_precision == "bf16"
+    if precision != "auto":
+        return precision == "bf16"
     return device.type == "cpu" and (
         torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
     )
 
 
-def _text_tower_to(model, dtype) -> None:
-    """Cast only the text side of an open_clip CLIP (the visual tower keeps its precision)."""
-    import torch
-
-    for module in (model.transformer, model.token_embedding, model.ln_final):
-        module.to(dtype)
-    model.positional_embedding.data = model.positional_embedding.data.to(dtype)
-    if isinstance(model.text_projection, torch.nn.Parameter):
-        model.text_projection.data = model.text_projection.data.to(dtype)
-    elif model.text_projection is not None:
-        model.text_projection.to(dtype)
-    if model.attn_mask is not None:
-        model.attn_mask = model.attn_mask.to(dtype)
+def _dtype(model):
+    return next(model.visual.parameters()).dtype
 
 
 def _is_torchscript(path: str) -> bool:
@@ -195,14 +180,14 @@ def clip_embed_images(images: list[Image.Image]) -> np.ndarray:
             ]
         )
         with torch.no_grad():
-            features = clip.model.encode_image(batch.to(clip.device))
+            features = clip.model.encode_image(batch.to(clip.device, _dtype(clip.model)))
         rows.append(_normalised(features))
     return np.concatenate(rows) if rows else np.zeros((0, clip.dim), dtype=np.float32)
 
 
 def clip_embed_text(text: str) -> np.ndarray:
     """The normalised embedding of `text`; repeated queries come from a per-process cache."""
-    key = (clip_version(), settings.CLIP_TEXT_PRECISION)
+    key = (clip_version(), settings.CLIP_PRECISION)
     return np.frombuffer(_text_embedding(*key, text.strip().lower()), dtype=np.float32)
 
 

@@ -104,7 +104,7 @@ def _synonyms(query: np.ndarray, vocabulary: list[str], exclude: set[str]) -> di
     query's: "seaside" finds "beach". Weight: that similarity."""
     if not vocabulary:
         return {}
-    key = (clip.clip_version(), settings.CLIP_TEXT_PRECISION, tuple(vocabulary))
+    key = (clip.clip_version(), settings.CLIP_PRECISION, tuple(vocabulary))
     similarities = _vocabulary_embeddings(*key) @ query
     return {
         tag: float(similarity)
@@ -115,6 +115,6 @@ def _synonyms(query: np.ndarray, vocabulary: list[str], exclude: set[str]) -> di
 
 @lru_cache(maxsize=4)
 def _vocabulary_embeddings(version: str, precision: str, vocabulary: tuple[str, ...]) -> np.ndarray:
-    """One batched encoding of the vocabulary per model version and text precision, kept for
+    """One batched encoding of the vocabulary per model version and precision, kept for
     the process."""
     return clip.clip_embed_texts(list(vocabulary))
