@@ -66,3 +66,8 @@ class UnknownPhotos(OwnPhotosError):
 
 class UnknownUser(OwnPhotosError):
     code = "unknown_user"
+
+
+class UploadTooLarge(OwnPhotosError):
+    status_code = 413
+    code = "upload_too_large"

@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
 
 from api.models import Album, Face, Photo, PhotoTag
+from api.serializers.fields import IdFilter
 
 
 class PhotoFilter(django_filters.FilterSet):
@@ -22,15 +23,13 @@ class PhotoFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(
         method="_tag", label="Only photos with this tag (a scene, e.g. beach); case-insensitive"
     )
-    person = django_filters.NumberFilter(
-        label="Only photos with a face of this person (id)", method="_person"
-    )
+    person = IdFilter(label="Only photos with a face of this person (id)", method="_person")
     favorite = django_filters.BooleanFilter(label="Only favourites (true) or only others (false)")
     video = django_filters.BooleanFilter(field_name="is_video", label="Only videos or only images")
     place = django_filters.CharFilter(
         method="_place", label="A place name at any level (city, region or country), any case"
     )
-    place_id = django_filters.NumberFilter(
+    place_id = IdFilter(
         method="_place_id", label="A place id from /api/places/: photos there or inside it"
     )
     hidden = django_filters.BooleanFilter(
@@ -72,8 +71,8 @@ class PhotoFilter(django_filters.FilterSet):
     def _place(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.at_place(value.strip())
 
-    def _place_id(self, queryset: QuerySet, name: str, value: float) -> QuerySet:
-        return queryset.in_place(int(value))
+    def _place_id(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        return queryset.in_place(value)
 
     def _person(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         """A subquery, not a join: a photo with two faces of one person is listed once."""

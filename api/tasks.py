@@ -1,6 +1,7 @@
 """Celery tasks: thin, ids in, one service call each. Routed to queues in settings."""
 
 import logging
+from pathlib import Path
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
@@ -9,22 +10,23 @@ from django.db import InterfaceError, OperationalError
 from geopy.exc import GeocoderServiceError
 
 from api.exceptions import OwnPhotosError
-from api.ingest.pipeline import file_extract
-from api.ingest.scan import file_failure_record, library_scan
+from api.ingest.scan import library_scan
 from api.ml import enrich, geocode
 from api.models import File, Job, Photo, User
-from api.services import events, faces, jobs, trash
+from api.services import events, faces, jobs, trash, uploads
 from api.services.jobs import job_advance, job_fail, job_finish, job_start
 
 logger = logging.getLogger(__name__)
 
+INTERNAL_ERROR = "the job stopped because of an internal error (details in the server log)"
 # Only these are worth retrying: the database was briefly away or locked.
 TRANSIENT = (OperationalError, InterfaceError)
 
 
 class JobTask(DjangoTask):
-    """A task whose first argument is a job id: an unexpected crash fails the job with the
-    reason, instead of leaving it "running" until the heartbeat times out."""
+    """A task whose first argument is a job id: an unexpected crash fails the job at once,
+    instead of leaving it "running" until the heartbeat times out. The user is told that it
+    crashed; the exception (which may name internal paths and addresses) goes to the log."""
 
     # Position of the job id among the positional arguments.
     job_arg = 0
@@ -33,7 +35,8 @@ class JobTask(DjangoTask):
         job_id = kwargs.get("job_id") or (args[self.job_arg] if len(args) > self.job_arg else None)
         job = Job.objects.filter(pk=job_id).first() if job_id else None
         if job is not None:
-            job_fail(job=job, reason=f"{type(exc).__name__}: {exc}")
+            logger.error("job %s failed: %r", job.pk, exc)
+            job_fail(job=job, reason=INTERNAL_ERROR)
 
 
 # Not acks_late: a scan can outlive the broker's visibility timeout and would then be
@@ -77,24 +80,27 @@ def job_scan(job_id: int) -> None:
     time_limit=660,
 )
 def file_process(file_id: int, job_id: int | None = None) -> None:
-    """Metadata and thumbnails of one registered file (an upload). Idempotent."""
-    file = File.objects.select_related("owner", "photo").get(pk=file_id)
+    """Metadata and thumbnails of one uploaded file; one that does not decode fails its job
+    and is not kept. Idempotent."""
+    file = File.objects.select_related("owner", "photo").filter(pk=file_id).first()
     job = Job.objects.filter(pk=job_id).first() if job_id else None
     if job is not None:
         job_start(job=job, total=1)
-    error = ""
-    try:
-        file_extract(file=file)
-    except OwnPhotosError as exc:
-        error = exc.detail
-        file_failure_record(owner=file.owner, path=file.path, reason=error)
-    else:
-        enrich.enrichment_enqueue(owner=file.owner)
+    if file is None:
+        if job is not None:
+            job_fail(job=job, reason="the uploaded file is gone")
+        return
+    owner_id, name = file.owner_id, Path(file.path).name
+    error = uploads.upload_process(file=file)
     if job is not None:
-        job_advance(job=job, path=file.path, error=error)
-        job_finish(job=job, result={"failed": int(bool(error))})
+        job_advance(job=job, path=name, error=error)
+        if error:
+            job_fail(job=job, reason=f"{name} was not kept: {error}")
+        else:
+            job_finish(job=job, result={"failed": 0})
     if not error:
-        events_regenerate.delay_on_commit(file.owner_id)
+        enrich.enrichment_enqueue(owner=file.owner)
+        events_regenerate.delay_on_commit(owner_id)
 
 
 # Idempotent (done steps at the current version are skipped), so acks_late redelivery is safe.

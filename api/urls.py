@@ -1,8 +1,9 @@
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from api.throttling import SignInThrottle
 from api.views.albums import AlbumViewSet
 from api.views.duplicates import DuplicateViewSet
 from api.views.jobs import JobViewSet
@@ -29,10 +30,12 @@ router.register("faces", FaceViewSet, basename="face")
 router.register("albums", AlbumViewSet, basename="album")
 
 urlpatterns = [
-    path("auth/token/", TokenObtainPairView.as_view(), name="token"),
+    path(
+        "auth/token/", TokenObtainPairView.as_view(throttle_classes=[SignInThrottle]), name="token"
+    ),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("public/albums/<str:token>/", PublicAlbumView.as_view(), name="public-album"),
     re_path(
         r"^public/albums/(?P<token>[^/]+)/photos/(?P<id>\d+)/thumbnail/(?P<size>small|big)/$",

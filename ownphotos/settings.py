@@ -7,6 +7,7 @@ OWNPHOTOS_DATA, so nothing has to be installed by hand. Production sets DATABASE
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "rest_framework_simplejwt.token_blacklist",
     "api",
 ]
 
@@ -78,7 +80,34 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "api.middleware.ContentSecurityPolicyMiddleware",
 ]
+
+# Behind the docker/ stack's TLS proxy: secure cookies, HSTS and redirects to https.
+HTTPS = _env_bool("OWNPHOTOS_HTTPS")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("OWNPHOTOS_HSTS_SECONDS", str(365 * 24 * 3600)))
+    # includeSubDomains and preload would force https on every other host of the owner's
+    # domain, beyond what one self-hosted app may decide: left to the proxy's operator.
+    SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+# Everything the app and the API docs load comes from its own origin (no CDN, no inline
+# script); a response that sets its own policy (the web app's index.html) keeps it.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; media-src 'self' blob:; worker-src 'self' blob:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
 
 if DEBUG:
     INSTALLED_APPS.append("silk")
@@ -127,7 +156,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Not a rule on passwords: its password_changed hook, which Django calls for every changed
+    # password (API, admin, changepassword), revokes the user's refresh tokens.
+    {"NAME": "api.password_validation.RevokeTokensOnPasswordChange"},
 ]
+# The first backend refuses a locked-out username or address before any password is checked
+# and counts failures; every caller of authenticate() (token views, admin login) goes through it.
+AUTHENTICATION_BACKENDS = ["api.backends.ThrottledModelBackend"]
+
+# A cache shared by every gunicorn process and machine that shares the database (sign-in
+# throttling): no extra service, so `make run`'s embedded mode has it too. The table is made
+# by migration api.0021.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "ownphotos_cache",
+    }
+}
+# Sign-in throttling: after this many failures for one username (or 4x as many from one
+# address) in a row, sign-in is refused with 429 for SIGNIN_LOCKOUT_SECONDS, doubled for each
+# further failure up to SIGNIN_LOCKOUT_MAX_SECONDS; a success resets, staff can unlock.
+SIGNIN_FAILURES = int(os.environ.get("OWNPHOTOS_SIGNIN_FAILURES", "5"))
+SIGNIN_LOCKOUT_SECONDS = int(os.environ.get("OWNPHOTOS_SIGNIN_LOCKOUT_SECONDS", "60"))
+SIGNIN_LOCKOUT_MAX_SECONDS = int(os.environ.get("OWNPHOTOS_SIGNIN_LOCKOUT_MAX_SECONDS", "3600"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -148,6 +199,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = UPLOAD_DIR / ".incoming"
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# An upload larger than this is refused with 413 before its body is read.
+UPLOAD_MAX_BYTES = int(os.environ.get("OWNPHOTOS_UPLOAD_MAX_BYTES", str(4 * 1024**3)))
+# No image (any format, RAW and TIFF included) with more pixels is decoded: 100 Mpx is
+# ~300 MB as RGB, the most one worker holds for a photo.
+MAX_PIXELS = int(os.environ.get("OWNPHOTOS_MAX_PIXELS", str(100_000_000)))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -161,6 +217,21 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "api.views.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+}
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(
+        minutes=float(os.environ.get("OWNPHOTOS_ACCESS_TOKEN_MINUTES", "5"))
+    ),
+    "REFRESH_TOKEN_LIFETIME": timedelta(
+        days=float(os.environ.get("OWNPHOTOS_REFRESH_TOKEN_DAYS", "1"))
+    ),
+    # A used refresh token is dead: each refresh gives a new one and blacklists the old.
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # Access tokens carry a digest of the password hash: a changed password ends them at once.
+    "CHECK_REVOKE_TOKEN": True,
+    "UPDATE_LAST_LOGIN": True,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -63,7 +63,9 @@ class JobFactory(factory.django.DjangoModelFactory):
 
 
 def corpus_photo(*, owner: User, path: Path, entry: dict) -> Photo:
-    """A Photo and its File for a corpus file, with the manifest's displayed size."""
+    """A Photo and its File for a corpus file, with the manifest's displayed size; its folder
+    is one of the owner's libraries, as after a scan (originals open only inside those)."""
+    Library.objects.get_or_create(owner=owner, path=str(path.parent.resolve()))
     content = path.read_bytes()
     photo = Photo.objects.create(
         owner=owner,

@@ -8,6 +8,7 @@ import io
 import logging
 import shutil
 import subprocess
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +16,9 @@ import pillow_heif
 import rawpy
 from PIL import Image
 
-from api.exceptions import UnreadableFile
+from api.exceptions import ImageTooLarge, UnreadableFile
 from api.ingest.exif import ExifFacts, exif_from_exiftool, exif_from_pillow
+from api.ingest.probing import pixels_check
 from api.ingest.sniffing import Sniffed
 
 logger = logging.getLogger(__name__)
@@ -57,15 +59,13 @@ def _displayed(width: int | None, height: int | None, orientation: int | None):
 
 
 def media_open(path: Path, sniffed: Sniffed) -> Media:
-    """Open `path` as its sniffed kind; raises UnreadableFile when Pillow cannot even parse it."""
+    """Open `path` as its sniffed kind; raises UnreadableFile when Pillow cannot even parse it
+    and ImageTooLarge (before any pixel is decoded) past settings.MAX_PIXELS."""
     if sniffed.kind == "raw":
         return _raw_open(path)
     if sniffed.kind == "video":
         return _video_open(path)
-    try:
-        image = Image.open(path)
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise UnreadableFile(f"cannot read image: {exc}") from exc
+    image = _image_open(path)
     facts = exif_from_pillow(image)
     if image.format in ("HEIF", "AVIF"):
         # libheif already applied the container's rotation (irot/imir) to what it decodes.
@@ -75,26 +75,46 @@ def media_open(path: Path, sniffed: Sniffed) -> Media:
     return Media(image, facts, width, height, facts.orientation, True)
 
 
+def _image_open(source: Path | io.BytesIO) -> Image.Image:
+    """Pillow's lazy open, refused past MAX_PIXELS (the one limit, not Pillow's own)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(source)
+        except Image.DecompressionBombError as exc:
+            raise ImageTooLarge(f"the image is too large to decode safely ({exc})") from exc
+        except (OSError, ValueError, SyntaxError, EOFError) as exc:
+            raise UnreadableFile(f"cannot read image: {exc}") from exc
+    try:
+        pixels_check(*image.size)
+    except ImageTooLarge:
+        image.close()
+        raise
+    return image
+
+
 def _raw_open(path: Path) -> Media:
     """RAW: metadata from exiftool; pixels from the embedded JPEG preview, else a half-size
     LibRaw development. Metadata-only RAW files still yield their facts, with `error` set."""
     facts = exif_from_exiftool(path)
+    pixels_check(facts.width, facts.height)
     width, height = _displayed(facts.width, facts.height, facts.orientation)
     image, apply_orientation, error = None, False, ""
     try:
         with rawpy.imread(str(path)) as raw:
+            pixels_check(raw.sizes.raw_width, raw.sizes.raw_height)
             try:
                 thumb = raw.extract_thumb()
             except (rawpy.LibRawError, ValueError) as exc:
                 logger.debug("no embedded preview in %s: %s", path, exc)
                 thumb = None
             if thumb is not None and thumb.format == rawpy.ThumbFormat.JPEG:
-                image, apply_orientation = Image.open(io.BytesIO(thumb.data)), True
+                image, apply_orientation = _image_open(io.BytesIO(thumb.data)), True
             elif thumb is not None and thumb.format == rawpy.ThumbFormat.BITMAP:
                 image, apply_orientation = Image.fromarray(thumb.data), True
             else:
                 image = Image.fromarray(raw.postprocess(half_size=True, use_camera_wb=True))
-    except (rawpy.LibRawError, OSError, ValueError) as exc:
+    except (rawpy.LibRawError, OSError, ValueError, UnreadableFile) as exc:
         error = f"RAW image data cannot be decoded: {exc}"
     if width is None and image is not None:
         width, height = (image.width, image.height)
@@ -126,6 +146,6 @@ def _video_frame(path: Path, seek: float) -> tuple[Image.Image | None, str]:
     done = subprocess.run(command, capture_output=True, timeout=120, check=False)
     if done.returncode != 0 or not done.stdout:
         return None, f"no video frame: {done.stderr.decode(errors='replace').strip()[:300]}"
-    image = Image.open(io.BytesIO(done.stdout))
+    image = _image_open(io.BytesIO(done.stdout))
     image.load()
     return image, ""

@@ -2,13 +2,13 @@
 (metadata, thumbnails). Scans and uploads both go through these two functions."""
 
 import logging
-import os
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
 
 from api.exceptions import PathOutsideLibrary, UnreadableFile
 from api.ingest import phash, thumbnails
+from api.ingest.confinement import file_confine, owner_roots, path_confine
 from api.ingest.dates import taken_resolve
 from api.ingest.formats import Media, media_open
 from api.ingest.hashing import hash_path
@@ -27,13 +27,15 @@ def file_register(
     """Record the file at `path` for `owner` and link it to the Photo with the same bytes.
 
     Same bytes at two paths give one Photo and two Files; a file whose bytes changed keeps
-    its Photo when no other file shares it (edits keep favourites and albums). Raises
-    NotAnImage for content that is neither image nor video (nothing is written then), and
-    PathOutsideLibrary when `library` is given and `path` is not inside it.
+    its Photo when no other file shares it (edits keep favourites and albums). The File keeps
+    the real path (symlinks resolved). Raises NotAnImage for content that is neither image nor
+    video (nothing is written then), and PathOutsideLibrary when the real path is not inside
+    `library` (when given) or any of the owner's libraries (their upload folder for an upload).
     """
-    path = Path(os.path.abspath(path))
+    roots = [owner.upload_dir.resolve()] if uploaded else owner_roots(owner=owner)
+    path = path_confine(path=path, roots=roots)
     if library is not None and not path.is_relative_to(library.path):
-        raise PathOutsideLibrary(f"{path} is not inside the library {library.path}")
+        raise PathOutsideLibrary(f"{path.name} is not inside the library being scanned")
     stat = path.stat()
     sniffed = sniff_path(path)
     digest = hash_path(path)
@@ -108,7 +110,7 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
         and (photo.is_video or _step_done(photo, "phash", phash.VERSION))
     ):
         return photo
-    media = media_open(Path(file.path), Sniffed(mime_kind(file.mime), file.mime))
+    media = media_open(file_confine(file=file), Sniffed(mime_kind(file.mime), file.mime))
     error = ""
     try:
         _metadata_apply(photo=photo, media=media, file=file)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from api.exceptions import PathOutsideLibrary
+from api.exceptions import OwnPhotosError, PathOutsideLibrary
+from api.ingest.confinement import message_shown, owner_roots, path_shown
 from api.ingest.pipeline import file_extract, file_register
 from api.ingest.walking import walk_library
 from api.ml.enrich import enrichment_enqueue
@@ -23,6 +24,7 @@ from api.services.users import library_add
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+INTERNAL_ERROR = "could not be indexed because of an internal error (details in the server log)"
 HEARTBEAT_SECONDS = 30
 
 
@@ -64,12 +66,21 @@ def library_scan(
     counts = dict.fromkeys(("new", "changed", "unchanged", "missing", "failed"), 0)
     work: list[tuple[str, os.stat_result, bool, Library | None]] = []
     last_beat = time.monotonic()
-    for root, library in _roots(user, path):
+    targets = _roots(user, path)
+    allowed = owner_roots(owner=user)
+
+    def skipped(file_path: str, reason: str) -> None:
+        if job is not None:
+            shown = path_shown(path=file_path, roots=allowed)
+            job_advance(job=job, done=0, path=shown, error=reason)
+
+    for root, library in targets:
         if not root.is_dir():
             # An unmounted disk is not a deleted library: mark nothing missing, say why.
             logger.warning("library folder %s is not reachable; skipped", root)
             if job is not None:
-                job_advance(job=job, done=0, path=str(root), error="folder not reachable")
+                shown = path_shown(path=root, roots=allowed)
+                job_advance(job=job, done=0, path=shown, error="folder not reachable")
             continue
         prefix = f"{root}{os.sep}"
         # LIKE is case-insensitive on SQLite: the exact prefix is checked again here.
@@ -82,7 +93,9 @@ def library_scan(
         }
         seen: set[str] = set()
         back: list[int] = []
-        for file_path, stat in walk_library(root):
+        for file_path, stat in walk_library(root, roots=allowed, skipped=skipped):
+            if file_path in seen:
+                continue  # a symlink inside the library to a file walked as itself
             seen.add(file_path)
             row = known.get(file_path)
             if row is None or full or (row[2], row[3]) != (stat.st_size, stat.st_mtime_ns):
@@ -108,7 +121,8 @@ def library_scan(
         else:
             counts["new" if is_new else "changed"] += 1
         if job is not None:
-            job_advance(job=job, path=file_path, error=error)
+            shown = path_shown(path=file_path, roots=allowed)
+            job_advance(job=job, path=shown, error=message_shown(text=error, roots=allowed))
         if progress is not None:
             progress(done, len(work))
     enrichment_enqueue(owner=user)
@@ -124,12 +138,17 @@ def _file_process(*, user: User, path: str, library: Library | None, force: bool
     try:
         file = file_register(owner=user, path=path, library=library)
         file_extract(file=file, force=force)
-    except Exception as exc:
-        reason = getattr(exc, "detail", None) or f"{type(exc).__name__}: {exc}"
-        logger.warning("cannot index %s: %s", path, reason, exc_info=not hasattr(exc, "detail"))
-        file_failure_record(owner=user, path=path, reason=reason)
-        return reason
-    return ""
+    except OwnPhotosError as exc:
+        logger.warning("cannot index %s: %s", path, exc.detail)
+        reason = exc.detail
+    except Exception:
+        # Tracebacks and internal addresses (a broker's, a database's) are for the log only.
+        logger.exception("cannot index %s", path)
+        reason = INTERNAL_ERROR
+    else:
+        return ""
+    file_failure_record(owner=user, path=path, reason=reason)
+    return reason
 
 
 def file_failure_record(*, owner: User, path: str, reason: str) -> File:

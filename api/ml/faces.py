@@ -16,6 +16,7 @@ from django.conf import settings
 from PIL import Image, ImageOps
 
 from api.exceptions import UnreadableFile
+from api.ingest.confinement import file_confine
 from api.ingest.thumbnails import thumbnail_path
 from api.ml import registry
 
@@ -171,7 +172,9 @@ def load_photo_image(photo) -> tuple[np.ndarray, tuple[int, int]]:
     if photo.width and photo.height and big.exists():
         with Image.open(big) as image:
             return np.asarray(image.convert("RGB")), (photo.width, photo.height)
-    file = photo.files.filter(missing=False, error="").order_by("pk").first()
+    file = (
+        photo.files.filter(missing=False, error="").select_related("owner").order_by("pk").first()
+    )
     if file is None:
         raise UnreadableFile(f"Photo {photo.pk} has no readable file.")
-    return load_display_image(Path(file.path))
+    return load_display_image(file_confine(file=file))

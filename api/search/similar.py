@@ -23,6 +23,7 @@ from api.ingest.phash import (
     mean_color_of_image,
     phash_of_image,
 )
+from api.ingest.probing import media_probe
 from api.ingest.sniffing import sniff_path
 from api.ingest.thumbnails import thumbnail_render
 from api.ml import clip
@@ -57,6 +58,7 @@ def query_image_render(*, path: Path) -> Image.Image:
     sniffed = sniff_path(path)
     if sniffed.kind not in ("image", "raw"):
         raise NotAnImage("search by image needs a still image")
+    media_probe(path, sniffed)
     try:
         media = media_open(path, sniffed)
     except Image.DecompressionBombError as exc:

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from api.models import Album, AlbumLink, Photo
 from api.selectors.albums import album_photo_ids
+from api.serializers.fields import IdField
 from api.serializers.photos import TakenAtField, ThumbnailUrlsSerializer
 
 
@@ -96,29 +97,25 @@ class AlbumSerializer(serializers.ModelSerializer):
 
 class AlbumCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    photos = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=10_000
-    )
+    photos = serializers.ListField(child=IdField(), required=False, max_length=10_000)
 
 
 class AlbumUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     photos = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         max_length=10_000,
         help_text="Replaces the members, in this order",
     )
-    cover = serializers.IntegerField(
+    cover = IdField(
         required=False, allow_null=True, help_text="A member's id; null: the first photo"
     )
     sort = serializers.ChoiceField(choices=Album.Sort.choices, required=False)
 
 
 class AlbumPhotosSerializer(serializers.Serializer):
-    photos = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=10_000
-    )
+    photos = serializers.ListField(child=IdField(), min_length=1, max_length=10_000)
 
 
 class AlbumShareSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from api.serializers.fields import IdField
 from api.serializers.photos import PhotoListSerializer
 
 
@@ -9,7 +10,7 @@ class DuplicateGroupSerializer(serializers.Serializer):
 
 
 class DuplicatesResolveSerializer(serializers.Serializer):
-    keep = serializers.IntegerField(help_text="the photo to keep")
+    keep = IdField(help_text="the photo to keep")
     trash = serializers.ListField(
-        child=serializers.IntegerField(), min_length=1, help_text="the copies to move to trash"
+        child=IdField(), min_length=1, help_text="the copies to move to trash"
     )

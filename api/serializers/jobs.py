@@ -53,6 +53,7 @@ class ScanRequestSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
+        max_length=4096,
         help_text="A folder inside one of your libraries; all of them when left out.",
     )
     full = serializers.BooleanField(
@@ -63,7 +64,11 @@ class ScanRequestSerializer(serializers.Serializer):
         """The resolved folder; one outside the caller's libraries is refused (symlinks too)."""
         if not value:
             return None
-        resolved = Path(value).expanduser().resolve()
+        try:
+            resolved = Path(value).expanduser().resolve()
+        except (OSError, ValueError, RuntimeError) as exc:
+            # A name too long for the file system, a NUL byte, a symlink loop.
+            raise serializers.ValidationError("Not a usable folder path.") from exc
         user = self.context["request"].user
         roots = [
             Path(path) for path in Library.objects.for_user(user).values_list("path", flat=True)

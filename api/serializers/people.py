@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from api.models import Face, Person
+from api.serializers.fields import IdField
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -28,7 +29,7 @@ class PersonPatchSerializer(serializers.Serializer):
 
 
 class PersonMergeSerializer(serializers.Serializer):
-    into = serializers.IntegerField(help_text="The id of the person who stays.")
+    into = IdField(help_text="The id of the person who stays.")
 
 
 class FaceDetailSerializer(serializers.ModelSerializer):
@@ -45,12 +46,10 @@ class FaceDetailSerializer(serializers.ModelSerializer):
 
 
 class FacePatchSerializer(serializers.Serializer):
-    person = serializers.IntegerField(
+    person = IdField(
         required=False, allow_null=True, help_text="A person id to assign, null to unassign."
     )
-    not_person = serializers.IntegerField(
-        required=False, help_text="The id of a person this face is not."
-    )
+    not_person = IdField(required=False, help_text="The id of a person this face is not.")
 
     def validate(self, attrs: dict) -> dict:
         if len(attrs) != 1:

@@ -1,19 +1,21 @@
 """Uploads: a streamed temporary file becomes a file in the user's upload folder and a photo."""
 
 import logging
-import warnings
 from pathlib import Path
 
 from django.core.files.move import file_move_safe
 from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.db import transaction
 from django.utils.text import get_valid_filename
-from PIL import Image
 
-from api.exceptions import ImageTooLarge
+from api.exceptions import OwnPhotosError
+from api.ingest import thumbnails
+from api.ingest.confinement import message_shown
 from api.ingest.hashing import hash_path
-from api.ingest.pipeline import file_register
+from api.ingest.pipeline import file_extract, file_register
+from api.ingest.probing import media_probe
 from api.ingest.sniffing import HEADER_BYTES, Sniffed, sniff_bytes
-from api.models import Job, Photo, User
+from api.models import File, Job, Photo, User
 from api.services.jobs import job_create, job_enqueue
 
 logger = logging.getLogger(__name__)
@@ -22,18 +24,18 @@ logger = logging.getLogger(__name__)
 def photo_upload(*, owner: User, upload: TemporaryUploadedFile) -> tuple[Photo, Job | None]:
     """Keep an uploaded image or video for `owner`; returns its photo and the processing job.
 
-    The type is read from the bytes. Non-media raise NotAnImage and images whose header
-    promises more pixels than Pillow's MAX_IMAGE_PIXELS raise ImageTooLarge; nothing is kept
-    then. Bytes the owner already has give the existing photo and no job (the temporary file
-    is dropped). Otherwise the file moves to the owner's upload folder, File and Photo are
-    created at once and metadata and thumbnails follow in the background job.
+    The type is read from the bytes and proved by a real parse (media_probe): non-media and
+    files that only start like media raise NotAnImage, anything past settings.MAX_PIXELS
+    (RAW and TIFF included) raises ImageTooLarge; nothing is kept then. Bytes the owner
+    already has give the existing photo and no job (the temporary file is dropped).
+    Otherwise the file moves to the owner's upload folder, File and Photo are created at once
+    and metadata and thumbnails follow in the background job (upload_process).
     """
     temp = Path(upload.temporary_file_path())
     suffix = Path(upload.name or "").suffix
     with temp.open("rb") as fh:
         sniffed = sniff_bytes(fh.read(HEADER_BYTES), suffix=suffix)
-    if sniffed.kind == "image":
-        _refuse_bombs(temp)
+    media_probe(temp, sniffed)
     digest = hash_path(temp)
     existing = Photo.objects.for_user(owner).filter(content_hash=digest).first()
     if existing is not None:
@@ -54,17 +56,30 @@ def photo_upload(*, owner: User, upload: TemporaryUploadedFile) -> tuple[Photo, 
     return file.photo, job
 
 
-def _refuse_bombs(path: Path) -> None:
-    """Pillow reads the size from the header: a bomb is refused before any pixel is decoded."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            Image.open(path).close()
-        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-            raise ImageTooLarge(f"the image is too large to decode safely ({exc})") from exc
-        except (OSError, ValueError, SyntaxError):
-            # Unreadable pixels are the metadata step's to record, like any broken file.
-            return
+def upload_process(*, file: File) -> str:
+    """Metadata and thumbnails of an uploaded file; "" when done, else the reason it failed.
+
+    An upload whose pixels turn out not to decode is not kept: its file, its File and (when no
+    other file shares it) its Photo and thumbnails are deleted.
+    """
+    try:
+        file_extract(file=file)
+    except OwnPhotosError as exc:
+        logger.info("upload %s discarded: %s", file.path, exc.detail)
+        _upload_discard(file=file)
+        return message_shown(text=exc.detail, roots=[file.owner.upload_dir.resolve()])
+    return ""
+
+
+def _upload_discard(*, file: File) -> None:
+    photo = file.photo
+    Path(file.path).unlink(missing_ok=True)
+    with transaction.atomic():
+        file.delete()
+        if photo is not None and not photo.files.exists():
+            for size in ("small", "big"):
+                thumbnails.thumbnail_path(photo=photo, size=size).unlink(missing_ok=True)
+            photo.delete()
 
 
 def _destination(*, owner: User, name: str, digest: str, sniffed: Sniffed) -> Path:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from api.exceptions import InvalidLibrary, PathOutsideLibrary
 from api.models import Library, User
@@ -84,7 +85,18 @@ def library_add(*, user: User, path: str | Path) -> Library:
 
 
 def user_deactivate(*, user: User) -> User:
-    """Stop the user from logging in; their photos, files and libraries stay."""
+    """Stop the user from logging in and end their sessions; photos, files and libraries stay."""
     user.is_active = False
     user.save(update_fields=["is_active"])
+    user_tokens_revoke(user=user)
     return user
+
+
+def user_tokens_revoke(*, user: User) -> int:
+    """Blacklist every refresh token `user` holds, so none mints another access token (a
+    password change, a deactivation, signing out everywhere). Returns how many it ended."""
+    live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    revoked = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
+    )
+    return len(revoked)

@@ -37,7 +37,8 @@ class DuplicateViewSet(OwnedViewSet):
         return self.get_paginated_response(data)
 
     @extend_schema(request=DuplicatesResolveSerializer, responses=PhotoDetailSerializer)
-    @action(detail=False, methods=["post"])
+    # serializer_class is what OPTIONS describes (it answered 500 without one).
+    @action(detail=False, methods=["post"], serializer_class=DuplicatesResolveSerializer)
     def resolve(self, request: Request) -> Response:
         """Keep one photo; the others go to the trash and their favourite, rating, caption
         and album memberships go to the kept one."""

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from api.models import Face, Person
 from api.selectors import people as selectors
+from api.serializers.fields import IdFilter
 from api.serializers.people import (
     FaceDetailSerializer,
     FacePatchSerializer,
@@ -76,7 +77,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewS
 
 
 class FaceFilter(filters.FilterSet):
-    person = filters.NumberFilter(field_name="person_id", help_text="Faces of this person.")
+    person = IdFilter(field_name="person_id", help_text="Faces of this person.")
     unknown = filters.BooleanFilter(
         field_name="person", lookup_expr="isnull", help_text="Faces in no person."
     )

@@ -51,4 +51,4 @@ class PublicAlbumThumbnailView(APIView):
         photo = public_album_photos(album=album).filter(pk=id).first()
         if photo is None:
             raise NotFound("No such photo in this album.")
-        return thumbnail_response(request=request, photo=photo, size=size, cache="public")
+        return thumbnail_response(request=request, photo=photo, size=size, revalidate=True)

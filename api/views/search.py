@@ -88,7 +88,12 @@ class SearchViewSet(OwnedViewSet):
         },
     )
     @action(
-        detail=False, methods=["post"], url_path="by-image", parser_classes=[DiskMultiPartParser]
+        detail=False,
+        methods=["post"],
+        url_path="by-image",
+        parser_classes=[DiskMultiPartParser],
+        # What OPTIONS describes (it answered 500 without one).
+        serializer_class=ImageQuerySerializer,
     )
     def by_image(self, request: Request) -> Response:
         """The caller's photos most like an uploaded image (near duplicates first)."""

@@ -37,9 +37,13 @@ class FirstRenderer(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-def thumbnail_response(*, request: Request, photo: Photo, size: str, cache: str = "private"):
-    """The thumbnail image with ETag and Cache-Control (`cache` is "private" or "public");
-    handed to nginx when THUMBNAIL_ACCEL_REDIRECT is set. NotFound until it exists."""
+def thumbnail_response(*, request: Request, photo: Photo, size: str, revalidate: bool = False):
+    """The thumbnail image with ETag and Cache-Control, handed to nginx when
+    THUMBNAIL_ACCEL_REDIRECT is set. NotFound until it exists.
+
+    Only the browser keeps it ("private"). With `revalidate` (public links) it asks again
+    every time (a cheap 304), so a revoked link ends at once, even for an open page.
+    """
     path = thumbnails.thumbnail_path(photo=photo, size=size)
     try:
         stat = path.stat()
@@ -48,7 +52,9 @@ def thumbnail_response(*, request: Request, photo: Photo, size: str, cache: str 
     etag = f'"{photo.content_hash[:16]}-{size}-{thumbnails.VERSION}-{stat.st_mtime_ns:x}"'
     headers = {
         "ETag": etag,
-        "Cache-Control": f"{cache}, max-age={settings.THUMBNAIL_CACHE_SECONDS}",
+        "Cache-Control": "private, no-cache"
+        if revalidate
+        else f"private, max-age={settings.THUMBNAIL_CACHE_SECONDS}",
     }
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         return HttpResponseNotModified(headers=headers)

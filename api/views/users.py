@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from api.models import User
 from api.serializers.users import UserCreateSerializer, UserSerializer, UserUpdateSerializer
+from api.services.signin import signin_unlock
 from api.services.users import library_add, user_create_or_update, user_deactivate
 
 
@@ -52,6 +53,14 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             if changes.get("is_active") is False:
                 user = user_deactivate(user=user)
         return Response(UserSerializer(self.get_object()).data)
+
+    @extend_schema(request=None, responses=UserSerializer)
+    @action(detail=True, methods=["post"])
+    def unlock(self, request: Request, pk: str | None = None) -> Response:
+        """Lift a sign-in lockout of this user (and of the addresses that failed for it)."""
+        user = self.get_object()
+        signin_unlock(username=user.username)
+        return Response(UserSerializer(user).data)
 
     @extend_schema(responses=UserSerializer)
     @action(detail=False, permission_classes=[permissions.IsAuthenticated])

@@ -12,7 +12,7 @@ from api.ingest.phash import FLAT, phash_backfill, phash_of_image
 from api.ingest.pipeline import file_extract, file_register
 from api.models import Photo
 from tests.conftest import SHARED_PHOTOS
-from tests.factories import PhotoFactory
+from tests.factories import LibraryFactory, PhotoFactory
 
 FALCON = SHARED_PHOTOS / "exif" / "Canon_EOS_R5_prairie_falcon.jpg"
 
@@ -21,6 +21,7 @@ FALCON = SHARED_PHOTOS / "exif" / "Canon_EOS_R5_prairie_falcon.jpg"
 def falcon(tmp_path, user):
     path = tmp_path / FALCON.name
     shutil.copy(FALCON, path)
+    LibraryFactory(owner=user, path=str(tmp_path.resolve()))
     return file_register(owner=user, path=path)
 
 

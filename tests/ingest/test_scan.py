@@ -277,4 +277,5 @@ def test_unreachable_library_folder_marks_nothing_missing(small_user, small_libr
     job.refresh_from_db()
     assert counts == {"new": 0, "changed": 0, "unchanged": 0, "missing": 0, "failed": 0}
     assert not File.objects.for_user(small_user).filter(missing=True).exists()
-    assert job.errors == [{"path": str(small_library), "error": "folder not reachable"}]
+    # Shown by its name: users are not told the server's folders.
+    assert job.errors == [{"path": small_library.name, "error": "folder not reachable"}]

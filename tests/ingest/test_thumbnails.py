@@ -14,6 +14,7 @@ from api.ingest.pipeline import file_extract, file_register
 from api.ingest.thumbnails import thumbnail_mime, thumbnail_path
 from api.models import Photo
 from tests.conftest import SHARED_PHOTOS
+from tests.factories import LibraryFactory
 
 LIMITS = {"small": 256, "big": 1440}
 FORMATS = {"small": "WEBP", "big": "JPEG"}
@@ -110,6 +111,7 @@ def test_videos_get_duration_date_and_an_upright_poster(user, tmp_path):
         *("-metadata", "creation_time=2021-05-06T07:08:09Z", "-pix_fmt", "yuv420p", str(mp4)),
     )
     _ffmpeg("-i", str(mp4), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(mov))
+    LibraryFactory(owner=user, path=str(tmp_path.resolve()))
 
     clip = file_extract(file=file_register(owner=user, path=mp4))
     turned = file_extract(file=file_register(owner=user, path=mov))
@@ -127,6 +129,7 @@ def test_thumbnails_are_written_once_under_the_data_folder_only(user, tmp_path):
     library = tmp_path / "lib"
     library.mkdir()
     shutil.copy(SHARED_PHOTOS / "exif" / "Canon_40D.jpg", library / "a.jpg")
+    LibraryFactory(owner=user, path=str(library.resolve()))
     os.chmod(library, 0o555)
     try:
         photo = file_extract(file=file_register(owner=user, path=library / "a.jpg"))

@@ -7,7 +7,7 @@ from api.ingest.pipeline import file_extract, file_register
 from api.models import Album, AlbumShare, Face, Job, Person
 from api.services.albums import album_create
 from api.services.faces import face_assign
-from tests.factories import JobFactory
+from tests.factories import JobFactory, LibraryFactory
 from tests.views.routes import PUBLIC, api_operations, fill
 
 BODIES = {
@@ -19,6 +19,7 @@ BODIES = {
 
 @pytest.mark.django_db
 def test_every_detail_route_is_404_for_another_user(user, other_user, library):
+    LibraryFactory(owner=user, path=str(library.resolve()))
     file = file_register(owner=user, path=library / "exif" / "Canon_40D.jpg")
     photo = file_extract(file=file)
     job = JobFactory(owner=user, state=Job.State.FAILED)
@@ -85,6 +86,7 @@ def test_every_detail_route_is_404_for_another_user(user, other_user, library):
 
 @pytest.mark.django_db
 def test_lists_and_days_never_show_another_users_photos(user, other_user, library):
+    LibraryFactory(owner=user, path=str(library.resolve()))
     photo = file_extract(file=file_register(owner=user, path=library / "gps" / "DSCN0010.jpg"))
     stranger = APIClient()
     stranger.force_authenticate(other_user)

@@ -83,7 +83,10 @@ def test_a_public_link_serves_thumbnails_of_its_photos_only(scanned, scanned_api
 
     response = visitor.get(thumbnail)
     assert response.status_code == 200
-    assert response["Cache-Control"].startswith("public")
+    # No shared cache keeps it and the browser asks again each time: a revoke ends it at once.
+    assert response["Cache-Control"] == "private, no-cache"
+    again = visitor.get(thumbnail, HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
     image = Image.open(io.BytesIO(b"".join(response.streaming_content)))
     assert (image.format, max(image.size)) == ("JPEG", 640)
 
