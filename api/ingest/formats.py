@@ -66,6 +66,8 @@ def media_open(path: Path, sniffed: Sniffed) -> Media:
     if sniffed.kind == "video":
         return _video_open(path)
     image = _image_open(path)
+    if image.format == "PNG":
+        _png_load(image)
     facts = exif_from_pillow(image)
     if image.format in ("HEIF", "AVIF"):
         # libheif already applied the container's rotation (irot/imir) to what it decodes.
@@ -91,6 +93,18 @@ def _image_open(source: Path | io.BytesIO) -> Image.Image:
         image.close()
         raise
     return image
+
+
+def _png_load(image: Image.Image) -> None:
+    """Decode a PNG before its EXIF is read: Pillow looks for EXIF after the pixels by
+    decoding them, and a failed decode there would leave a blank image that later loads
+    without complaint. A truncated PNG is left to the thumbnails' partial decode."""
+    try:
+        image.load()
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        if "truncated" not in str(exc):
+            image.close()
+            raise UnreadableFile(f"cannot decode image: {exc}") from exc
 
 
 def _raw_open(path: Path) -> Media:

@@ -59,7 +59,7 @@ class AlbumViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
     @extend_schema(request=AlbumUpdateSerializer, responses=AlbumSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         album = self.get_object()
-        body = AlbumUpdateSerializer(data=request.data)
+        body = AlbumUpdateSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         changes = body.validated_data
         album = album_update(

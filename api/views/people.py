@@ -51,7 +51,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewS
     @extend_schema(request=PersonPatchSerializer, responses=PersonSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         person = self.get_object()
-        data = PersonPatchSerializer(data=request.data)
+        data = PersonPatchSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         if "name" in data.validated_data:
             person = people_services.person_rename(
@@ -101,7 +101,7 @@ class FaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet
     @extend_schema(request=FacePatchSerializer, responses=FaceDetailSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         face = self.get_object()
-        data = FacePatchSerializer(data=request.data)
+        data = FacePatchSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         if "not_person" in values:

@@ -54,7 +54,7 @@ class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
     @extend_schema(request=PhotoUpdateSerializer, responses=PhotoDetailSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         photo = self.get_object()
-        changes = PhotoUpdateSerializer(data=request.data)
+        changes = PhotoUpdateSerializer(data=request.data, partial=True)
         changes.is_valid(raise_exception=True)
         photo = photo_update(photo=photo, by=request.user, **changes.validated_data)
         photo = photo_detail(photos=Photo.objects.for_user(request.user)).get(pk=photo.pk)

@@ -38,7 +38,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         user = self.get_object()
-        body = UserUpdateSerializer(data=request.data)
+        body = UserUpdateSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         changes = body.validated_data
         with transaction.atomic():

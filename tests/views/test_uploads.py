@@ -146,3 +146,109 @@ def test_an_uploaded_jpeg_is_complete_once_its_job_is_done(worker_process, api, 
     assert (body["camera_make"], body["camera_model"]) == ("Canon", "Canon EOS R5")
     assert (body["width"], body["height"]) == (800, 533)
     assert api.get(f"/api/photos/{photo_id}/thumbnail/big/").status_code == 200
+
+
+def _tiff_header_only(width: int, height: int) -> bytes:
+    """A little-endian TIFF whose one IFD claims width x height 8-bit grey pixels, with a few
+    bytes of strip: a bomb in RAW clothing once named .dng (DNG is a TIFF)."""
+    tags = [
+        (256, 4, 1, width),  # ImageWidth, LONG
+        (257, 4, 1, height),  # ImageLength
+        (258, 3, 1, 8),  # BitsPerSample, SHORT
+        (259, 3, 1, 1),  # Compression: none
+        (262, 3, 1, 1),  # Photometric: black is zero
+        (273, 4, 1, 8 + 2 + 12 * 9 + 4),  # StripOffsets: right after the IFD
+        (277, 3, 1, 1),  # SamplesPerPixel
+        (278, 4, 1, height),  # RowsPerStrip
+        (279, 4, 1, min(width * height, 2**32 - 1)),  # StripByteCounts (a lie)
+    ]
+    ifd = struct.pack("<H", len(tags))
+    for tag, kind, count, value in tags:
+        packed = struct.pack("<HH", value, 0) if kind == 3 else struct.pack("<I", value)
+        ifd += struct.pack("<HHI", tag, kind, count) + packed
+    return b"II*\x00" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0) + b"\x00" * 64
+
+
+def _incoming() -> list[Path]:
+    return list(Path(settings.FILE_UPLOAD_TEMP_DIR).iterdir())
+
+
+@pytest.mark.django_db
+def test_a_jpeg_signature_followed_by_zeros_is_400_and_nothing_is_kept(api, user, tmp_path):
+    fake = tmp_path / "zeros.jpg"
+    fake.write_bytes(b"\xff\xd8\xff" + b"\x00" * (8 * 1024 * 1024))
+    response = _upload(api, fake)
+    assert response.status_code == 400
+    assert response.json()["code"] == "not_an_image"
+    assert _stored(user) == []
+    assert _incoming() == []
+    assert not Photo.objects.filter(owner=user).exists()
+
+
+@pytest.mark.django_db
+def test_a_tiff_bomb_named_dng_is_400_before_decoding(api, user, tmp_path):
+    bomb = tmp_path / "huge.dng"
+    bomb.write_bytes(_tiff_header_only(100_000, 100_000))
+    response = _upload(api, bomb)
+    assert response.status_code == 400
+    assert response.json()["code"] == "image_too_large"
+    assert _stored(user) == []
+    assert not File.objects.filter(owner=user).exists()
+
+
+@pytest.mark.django_db
+def test_one_pixel_limit_holds_for_every_format_including_a_scanned_raw(
+    api, user, settings, tmp_path
+):
+    from api.ingest.scan import library_scan
+
+    settings.MAX_PIXELS = 1000
+    response = _upload(api, JPEG)
+    assert response.status_code == 400
+    assert "OWNPHOTOS_MAX_PIXELS" in response.json()["detail"]
+
+    settings.MAX_PIXELS = 100_000_000
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "huge.dng").write_bytes(_tiff_header_only(100_000, 100_000))
+    counts = library_scan(user=user, path=folder)
+    assert counts["failed"] == 1
+    assert "OWNPHOTOS_MAX_PIXELS" in File.objects.get(owner=user).error
+
+
+@pytest.mark.django_db
+def test_an_upload_past_the_size_limit_is_413_with_the_limit(api, user, settings):
+    settings.UPLOAD_MAX_BYTES = 1000
+    response = _upload(api, JPEG)
+    assert response.status_code == 413
+    assert response.json()["code"] == "upload_too_large"
+    assert "1,000 bytes" in response.json()["detail"]
+    assert _stored(user) == []
+    assert not Photo.objects.filter(owner=user).exists()
+
+
+@pytest.mark.django_db
+def test_an_upload_whose_pixels_do_not_decode_fails_its_job_and_is_not_kept(api, user, tmp_path):
+    from api.tasks import file_process
+
+    broken = tmp_path / "garbage.png"
+    head = _png_header_only(64, 64)
+    # A valid header, then an IDAT whose bytes are no zlib stream.
+    idat_at = head.index(b"IDAT") - 4
+    garbage = b"not zlib at all" * 10
+    chunk = struct.pack(">I", len(garbage)) + b"IDAT" + garbage
+    chunk += struct.pack(">I", zlib.crc32(b"IDAT" + garbage))
+    broken.write_bytes(head[:idat_at] + chunk + head[-12:])
+    response = _upload(api, broken)
+    assert response.status_code == 201
+    body = response.json()
+
+    file_process(File.objects.get(photo_id=body["id"]).pk, body["job"])
+
+    job = api.get(f"/api/jobs/{body['job']}/").json()
+    assert job["state"] == "failed", (job, Photo.objects.get(pk=body["id"]).steps)
+    assert job["reason"].startswith("garbage.png was not kept: ")
+    assert "/" not in job["reason"].removeprefix("garbage.png was not kept: ")
+    assert _stored(user) == []
+    assert not Photo.objects.filter(owner=user).exists()
+    assert not File.objects.filter(owner=user).exists()

@@ -113,3 +113,15 @@ def test_a_normal_user_reads_only_their_own_account(api, user, other_user):
     assert response.status_code == 403
     user.refresh_from_db()
     assert user.is_staff is False
+
+
+@pytest.mark.django_db
+def test_a_multipart_patch_of_the_password_alone_leaves_active_and_staff_as_they_were(user):
+    # A form omits unticked booleans; without partial validation they read as false and
+    # changing a password deactivated the account (found with schemathesis).
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    staff = APIClient()
+    staff.force_authenticate(root)
+    response = staff.patch(f"/api/users/{root.pk}/", {"password": "a new long password"})
+    assert response.status_code == 200
+    assert (response.json()["is_active"], response.json()["is_staff"]) == (True, True)
