@@ -74,7 +74,14 @@ class ScanRequestSerializer(serializers.Serializer):
             Path(path) for path in Library.objects.for_user(user).values_list("path", flat=True)
         ]
         if not any(resolved.is_relative_to(root) for root in roots):
-            raise PathOutsideLibrary(f"{value} is not inside one of your libraries")
-        if not resolved.is_dir():
+            raise PathOutsideLibrary("This path is not inside one of your libraries.")
+        try:
+            folder = resolved.is_dir()
+        except OSError as exc:
+            # A name longer than the file system allows (ENAMETOOLONG) was a 500.
+            raise serializers.ValidationError(
+                f"Not a usable folder path ({exc.strerror})."
+            ) from exc
+        if not folder:
             raise serializers.ValidationError("Not a folder.")
         return str(resolved)
