@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/ownphotos
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/14
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-packages run test test-sqlite test-postgres lint bench clean
+.PHONY: install system-packages run test test-sqlite test-postgres test-schema lint bench clean
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -37,13 +37,17 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: install lint test-sqlite test-postgres
+test: install lint test-sqlite test-postgres test-schema
 
 test-sqlite: install
 	env -u DATABASE_URL CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest
 
 test-postgres: install
 	DATABASE_URL=$(PG_TEST_URL) CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest
+
+# Schemathesis over the whole API against a live server, once (not per database): ~2.5 min.
+test-schema: install
+	env -u DATABASE_URL CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest -m schemathesis tests/test_schemathesis.py
 
 bench: install
 	$(PY) bench/ingest.py

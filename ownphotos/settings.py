@@ -179,6 +179,10 @@ CACHES = {
 SIGNIN_FAILURES = int(os.environ.get("OWNPHOTOS_SIGNIN_FAILURES", "5"))
 SIGNIN_LOCKOUT_SECONDS = int(os.environ.get("OWNPHOTOS_SIGNIN_LOCKOUT_SECONDS", "60"))
 SIGNIN_LOCKOUT_MAX_SECONDS = int(os.environ.get("OWNPHOTOS_SIGNIN_LOCKOUT_MAX_SECONDS", "3600"))
+# How many proxies in front of gunicorn append to X-Forwarded-For: the client's address is
+# the entry that many from the end. The docker/ stack's nginx is one (two with TLS in front
+# of it); 0 takes the connection's own address.
+PROXIES = int(os.environ.get("OWNPHOTOS_PROXIES", "1" if HTTPS else "0"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -200,7 +204,7 @@ FILE_UPLOAD_TEMP_DIR = UPLOAD_DIR / ".incoming"
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # An upload larger than this is refused with 413 before its body is read.
-UPLOAD_MAX_BYTES = int(os.environ.get("OWNPHOTOS_UPLOAD_MAX_BYTES", str(4 * 1024**3)))
+UPLOAD_MAX_BYTES = int(os.environ.get("OWNPHOTOS_UPLOAD_MAX_BYTES", str(2 * 1024**3)))
 # No image (any format, RAW and TIFF included) with more pixels is decoded: 100 Mpx is
 # ~300 MB as RGB, the most one worker holds for a photo.
 MAX_PIXELS = int(os.environ.get("OWNPHOTOS_MAX_PIXELS", str(100_000_000)))

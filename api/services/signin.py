@@ -24,11 +24,11 @@ _ADDRESS_FACTOR = 4
 
 
 def client_address(request: HttpRequest) -> str:
-    """The caller's address; behind the docker/ stack's proxy (OWNPHOTOS_HTTPS), the one the
-    proxy appended to X-Forwarded-For, which a client cannot forge."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.HTTPS and forwarded:
-        return forwarded.rsplit(",", 1)[-1].strip()
+    """The caller's address; behind settings.PROXIES proxies, the entry of X-Forwarded-For the
+    outermost one appended (what a client sends itself comes before it, so cannot forge it)."""
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if settings.PROXIES and forwarded != [""]:
+        return forwarded[-min(settings.PROXIES, len(forwarded))]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
