@@ -147,3 +147,18 @@ def test_token_lifetimes_come_from_the_environment(tmp_path):
         check=True,
     )
     assert done.stdout.split() == ["120", "3"]
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_addresses_come_from_the_entry_it_appended(user, settings):
+    settings.PROXIES = 1
+    settings.SIGNIN_FAILURES = 1  # an address is locked after 4 failures
+
+    def attempt(forwarded: str) -> int:
+        client = APIClient(HTTP_X_FORWARDED_FOR=forwarded)
+        return _token(client, f"nobody{forwarded}", "wrong").status_code
+
+    # A client forging the first entry is still counted by what the proxy appended.
+    answers = [attempt(f"10.9.9.{i}, 192.0.2.7") for i in range(5)]
+    assert answers == [401] * 4 + [429]
+    assert attempt("192.0.2.8") == 401
