@@ -17,6 +17,7 @@ from api.models import (
     Place,
     User,
 )
+from api.services.signin import signin_unlock
 
 
 class LibraryInline(admin.TabularInline):
@@ -30,6 +31,12 @@ class LibraryInline(admin.TabularInline):
 class OwnPhotosUserAdmin(UserAdmin):
     inlines = [LibraryInline]
     list_display = ("username", "email", "is_staff", "is_active", "date_joined")
+    actions = ["unlock_signin"]
+
+    @admin.action(description="Lift the sign-in lockout")
+    def unlock_signin(self, request, queryset) -> None:
+        unlocked = [user.username for user in queryset if signin_unlock(username=user.username)]
+        self.message_user(request, f"Unlocked: {', '.join(unlocked) or 'nobody was locked'}.")
 
 
 @admin.register(Library)

@@ -162,3 +162,22 @@ def test_behind_a_proxy_addresses_come_from_the_entry_it_appended(user, settings
     answers = [attempt(f"10.9.9.{i}, 192.0.2.7") for i in range(5)]
     assert answers == [401] * 4 + [429]
     assert attempt("192.0.2.8") == 401
+
+
+@pytest.mark.django_db
+def test_staff_lift_a_lockout_from_the_admin(user):
+    from django.test import Client
+
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    for i in range(5):
+        _token(APIClient(), "alice", f"wrong {i}")
+    assert _token(APIClient(), "alice", PASSWORD).status_code == 429
+    admin = Client()
+    admin.force_login(root)
+    response = admin.post(
+        "/admin/api/user/",
+        {"action": "unlock_signin", "_selected_action": [user.pk]},
+        follow=True,
+    )
+    assert b"Unlocked: alice." in response.content
+    assert _token(APIClient(), "alice", PASSWORD).status_code == 200
