@@ -115,14 +115,14 @@ def library_scan(
     if job is not None:
         job_total(job=job, total=len(work))
     for done, (file_path, _stat, is_new, library) in enumerate(work, start=1):
-        error = _file_process(user=user, path=file_path, library=library, force=full)
+        error = _file_process(user=user, path=file_path, library=library, force=full, roots=allowed)
         if error:
             counts["failed"] += 1
         else:
             counts["new" if is_new else "changed"] += 1
         if job is not None:
             shown = path_shown(path=file_path, roots=allowed)
-            job_advance(job=job, path=shown, error=message_shown(text=error, roots=allowed))
+            job_advance(job=job, path=shown, error=error)
         if progress is not None:
             progress(done, len(work))
     enrichment_enqueue(owner=user)
@@ -130,17 +130,20 @@ def library_scan(
     return counts
 
 
-def _file_process(*, user: User, path: str, library: Library | None, force: bool) -> str:
+def _file_process(
+    *, user: User, path: str, library: Library | None, force: bool, roots: list[Path]
+) -> str:
     """Register and extract one file; the per-file error boundary of a scan.
 
-    Returns "" on success or the reason it failed, which is also stored on the File.
+    Returns "" on success or the reason it failed, which is also stored on the File: as a
+    user may read it, with no server folder in it (paths relative to `roots`).
     """
     try:
         file = file_register(owner=user, path=path, library=library)
         file_extract(file=file, force=force)
     except OwnPhotosError as exc:
         logger.warning("cannot index %s: %s", path, exc.detail)
-        reason = exc.detail
+        reason = message_shown(text=exc.detail, roots=roots)
     except Exception:
         # Tracebacks and internal addresses (a broker's, a database's) are for the log only.
         logger.exception("cannot index %s", path)
