@@ -28,6 +28,7 @@ import reverse_geocoder
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from geopy.adapters import URLLibAdapter
 from geopy.exc import (
     GeocoderQuotaExceeded,
     GeocoderServiceError,
@@ -211,7 +212,9 @@ PROVIDERS: dict[str, tuple[type, dict, Callable[[dict], Location | None]]] = {
 def _reverse(name: str, url: str, user_agent: str, timeout: float, min_delay: float) -> Callable:
     """The provider's reverse(), rate-limited for this process; the errors are left to Celery."""
     cls, extra, _ = PROVIDERS[name]
-    kwargs: dict = {"user_agent": user_agent, "timeout": timeout}
+    # geopy would pick requests when it happens to be installed (schemathesis brings it),
+    # which reports a timeout as GeocoderUnavailable: the standard library's, always.
+    kwargs: dict = {"user_agent": user_agent, "timeout": timeout, "adapter_factory": URLLibAdapter}
     if url:
         parts = urlsplit(url)
         kwargs["scheme"] = parts.scheme or "https"

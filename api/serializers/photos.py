@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.models import Photo
+from api.models.photo import DateSource
 from api.serializers.places import PlaceSerializer
 
 
@@ -129,6 +130,14 @@ class PhotoDetailSerializer(PhotoListSerializer):
     faces = serializers.SerializerMethodField()
     exposure = serializers.FloatField(
         source="exposure_time", read_only=True, allow_null=True, help_text="seconds"
+    )
+    # Declared for the schema: empty until the metadata is read (schemathesis caught the enum
+    # that did not allow it).
+    date_source = serializers.ChoiceField(
+        choices=DateSource.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="where taken_at came from; empty until the metadata is read",
     )
 
     to_representation = serializers.ModelSerializer.to_representation
