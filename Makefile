@@ -45,7 +45,7 @@ test-sqlite: install
 test-postgres: install
 	DATABASE_URL=$(PG_TEST_URL) CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest
 
-# Schemathesis over the whole API against a live server, once (not per database): ~2.5 min.
+# Schemathesis over the whole API against a live server, once (not per database): < 3 min.
 test-schema: install
 	env -u DATABASE_URL CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest -m schemathesis tests/test_schemathesis.py
 

@@ -18,7 +18,7 @@ from api.ingest.scan import library_scan
 from tests.conftest import SHARED_PHOTOS
 from tests.factories import UserFactory
 
-FUZZ_SECONDS = int(os.environ.get("OWNPHOTOS_FUZZ_SECONDS", "150"))
+FUZZ_SECONDS = int(os.environ.get("OWNPHOTOS_FUZZ_SECONDS", "120"))
 PASSWORD = "correct horse battery staple"
 
 
