@@ -3,11 +3,21 @@ clustered vectors with each kind of filter; new rows found before they are merge
 file deleted or truncated under a running server; two processes sharing one mapping."""
 
 import datetime as dt
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
+from django.conf import settings as django_settings
 
+from api.ml import clip
 from api.models import Embedding, Face, Person, Photo, Place, User
 from api.search.backends import embedded, exact
 
@@ -141,3 +151,146 @@ def _agree(library: dict, photos, kind: str) -> None:
         assert [pk for pk, _ in found] == [pk for pk, _ in expected], kind
         assert np.allclose([s for _, s in found], [s for _, s in expected], atol=1e-5), kind
         assert {pk for pk, _ in found} <= allowed, kind
+
+
+@pytest.mark.django_db
+def test_rows_embedded_after_the_build_are_found_then_merged_into_a_new_file(settings):
+    settings.VECTOR_EXACT_BELOW = 0
+    library = _library(count=1000)
+    owner, rng = library["owner"], library["rng"]
+    first = _build(owner)
+    photos = Photo.objects.for_user(owner)
+    newcomer = Photo.objects.create(owner=owner, content_hash="f" * 64)
+    query = library["queries"][0]
+    Embedding.objects.create(
+        photo=newcomer, model_name="clip", model_version="v1", dim=DIM, vector=query.tobytes()
+    )
+    # Not in the file yet: ranked from the rows newer than its stamp.
+    found = _search(embedded, photos, query, owner)
+    assert found[0] == (newcomer.pk, pytest.approx(1.0, abs=1e-5))
+    state = embedded._states[("default", owner.pk, "clip", "v1", DIM)]
+    assert newcomer.pk in state.delta_ids
+    assert not state.view.contains(newcomer.pk)
+    # A re-embedded photo is ranked by its new vector, not the one in the file.
+    moved = library["photos"][1]
+    other = _clustered(rng, library["centres"], 1)[0]
+    Embedding.objects.filter(photo=moved).update(
+        vector=other.tobytes(), created_at=dt.datetime.now(dt.UTC)
+    )
+    assert _search(embedded, photos, other, owner)[0][0] == moved.pk
+    merged = embedded.index_build(
+        using="default",
+        owner_id=owner.pk,
+        model_name="clip",
+        model_version="v1",
+        dim=DIM,
+        merge=True,
+    )
+    assert merged != first
+    assert not first.exists()
+    assert _search(embedded, photos, query, owner)[0][0] == newcomer.pk
+    assert state.view.contains(newcomer.pk)
+    assert not len(state.delta_ids)
+    assert _search(embedded, photos, other, owner)[0][0] == moved.pk
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _index_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*/index-*.usearch"))
+
+
+def _wait_for_intact_index(folder: Path, timeout: float = 120) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in _index_files(folder):
+            if path.stat().st_size == int(path.stem.split("-")[2]):
+                return path
+        time.sleep(0.2)
+    raise AssertionError(f"no index file came back in {folder}")
+
+
+sqlite_only = pytest.mark.skipif(
+    "sqlite" not in django_settings.DATABASES["default"]["ENGINE"],
+    reason="processes over one file: not database-specific, run once (on SQLite)",
+)
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_the_index_deleted_or_truncated_under_a_running_server_comes_back(
+    settings, tiny_clip, index_folder, tmp_path
+):
+    """A real server: it answers at once with no index (exact meanwhile), builds one, keeps
+    answering the same when the file is deleted or truncated under it, and rebuilds it."""
+    from tests.conftest import _worker_database_url
+
+    library = _library(version=clip.clip_version(), count=1500)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": _worker_database_url(),
+        "OWNPHOTOS_CLIP_MODEL": settings.CLIP_MODEL,
+        "OWNPHOTOS_CLIP_CONFIG": settings.CLIP_CONFIG,
+        "OWNPHOTOS_CLIP_PRETRAINED": settings.CLIP_PRETRAINED,
+        "OWNPHOTOS_VECTOR_INDEX_DIR": str(index_folder),
+        "OWNPHOTOS_VECTOR_BACKEND": "embedded",
+        "OWNPHOTOS_VECTOR_EXACT_BELOW": "0",
+        "OWNPHOTOS_VECTOR_EXACT_REFRESH": "0",
+    }
+    command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+    log = (tmp_path / "server.log").open("wb")
+    server = subprocess.Popen(
+        command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        token = _token(base, deadline=time.monotonic() + 60)
+        photo = library["photos"][1]
+
+        def similar() -> list[int]:
+            request = urllib.request.Request(
+                f"{base}/api/photos/{photo.pk}/similar/",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return [item["id"] for item in json.load(response)["results"]][:10]
+
+        assert not _index_files(index_folder)
+        expected = similar()
+        assert len(expected) == 10
+        assert photo.pk not in expected
+        built = _wait_for_intact_index(index_folder)
+        assert similar() == expected
+        built.unlink()
+        assert similar() == expected
+        rebuilt = _wait_for_intact_index(index_folder)
+        assert similar() == expected
+        os.truncate(rebuilt, rebuilt.stat().st_size // 2)
+        assert similar() == expected
+        _wait_for_intact_index(index_folder)
+        assert similar() == expected
+        assert server.poll() is None
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+def _token(base: str, deadline: float) -> str:
+    body = json.dumps({"username": "vectors", "password": "x"}).encode()
+    while True:
+        request = urllib.request.Request(
+            f"{base}/api/auth/token/", data=body, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return json.load(response)["access"]
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
