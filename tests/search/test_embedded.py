@@ -27,15 +27,16 @@ COUNT = 2000
 
 
 def _clustered(rng: np.random.Generator, centres: np.ndarray, count: int) -> np.ndarray:
-    vectors = centres[rng.integers(0, len(centres), count)] + 0.3 * rng.normal(size=(count, DIM))
+    noise = rng.normal(size=(count, centres.shape[1]))
+    vectors = centres[rng.integers(0, len(centres), count)] + 0.3 * noise
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
-def _library(version: str = "v1", count: int = COUNT) -> dict:
+def _library(version: str = "v1", count: int = COUNT, dim: int = DIM) -> dict:
     """`count` photos of one owner (and a tenth as many of another's, which must never come
     back) with clustered embeddings; favourites, two years, a person and a place among them."""
     rng = np.random.default_rng(7)
-    centres = rng.normal(size=(CLUSTERS, DIM))
+    centres = rng.normal(size=(CLUSTERS, dim))
     owner = User.objects.create_user(username="vectors", password="x")
     other = User.objects.create_user(username="someone", password="x")
     city = Place.objects.ensure_path(country_code="FR", country="France", city="Lyon")
@@ -69,7 +70,7 @@ def _library(version: str = "v1", count: int = COUNT) -> dict:
     vectors = _clustered(rng, centres, count)
     Embedding.objects.bulk_create(
         Embedding(
-            photo=photo, model_name="clip", model_version=version, dim=DIM, vector=vector.tobytes()
+            photo=photo, model_name="clip", model_version=version, dim=dim, vector=vector.tobytes()
         )
         for photo, vector in zip(photos, vectors, strict=True)
     )
@@ -106,9 +107,9 @@ def _search(backend, photos, query, owner, limit=10, version="v1", exclude=None)
     )
 
 
-def _build(owner, version="v1") -> Path:
+def _build(owner, version="v1", dim=DIM) -> Path:
     return embedded.index_build(
-        using="default", owner_id=owner.pk, model_name="clip", model_version=version, dim=DIM
+        using="default", owner_id=owner.pk, model_name="clip", model_version=version, dim=dim
     )
 
 
@@ -294,3 +295,97 @@ def _token(base: str, deadline: float) -> str:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
+
+
+# Run in a child process: search the index, then report this process's memory (kB) and wait,
+# so that a second one can be measured while the first still maps the file.
+_SEARCHER = """
+import json, re, sys
+import django
+django.setup()
+import numpy as np
+from api.models import Photo, User
+from api.search.backends import embedded
+
+def status(field):
+    text = open("/proc/self/status").read()
+    return int(re.search(field + r":\\s+(\\d+)", text)[1])
+
+owner = User.objects.get(username="vectors")
+photos = Photo.objects.for_user(owner)
+queries = np.load(sys.argv[1])
+# Django's and the ORM's own first-use memory, on the exact path (a filter of one photo).
+one = photos.filter(pk=photos[0].pk)
+embedded.search(owner_id=owner.pk, photos=one, vector=queries[0], model_name="clip",
+                model_version="v1", limit=10)
+before = status("RssAnon")
+for query in queries:
+    hits = embedded.search(owner_id=owner.pk, photos=photos, vector=query, model_name="clip",
+                           model_version="v1", limit=10)
+FIELDS = ["Rss", "Shared_Clean", "Shared_Dirty", "Private_Clean", "Private_Dirty"]
+mapping = dict.fromkeys(FIELDS, 0)
+inside = False
+for line in open("/proc/self/smaps"):
+    if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+        inside = line.rstrip().endswith(".usearch")
+    elif inside and line.split(":")[0] in mapping:
+        mapping[line.split(":")[0]] += int(line.split()[1])
+print(json.dumps({"anon_growth": status("RssAnon") - before, "file": mapping,
+                  "top": [pk for pk, _ in hits]}), flush=True)
+sys.stdin.readline()
+"""
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_share_one_mapped_index(settings, index_folder, tmp_path):
+    """The second process's vectors are the first's pages: its private memory does not grow
+    by the index's size, and the file's pages it holds are shared."""
+    from tests.conftest import _worker_database_url
+
+    settings.VECTOR_EXACT_BELOW = 0
+    settings.VECTOR_INDEX_THREADS = 2
+    # Wide vectors, so that the index's bytes dominate what is measured.
+    library = _library(count=8000, dim=256)
+    owner = library["owner"]
+    path = _build(owner, dim=256)
+    queries = tmp_path / "queries.npy"
+    np.save(queries, library["queries"])
+    env = {
+        **os.environ,
+        "DATABASE_URL": _worker_database_url(),
+        "DJANGO_SETTINGS_MODULE": "ownphotos.settings",
+        "OWNPHOTOS_VECTOR_INDEX_DIR": str(index_folder),
+        "OWNPHOTOS_VECTOR_EXACT_BELOW": "0",
+    }
+    command = [sys.executable, "-c", _SEARCHER, str(queries)]
+    processes = [
+        subprocess.Popen(
+            command,
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    try:
+        first = json.loads(processes[0].stdout.readline())
+        second = json.loads(processes[1].stdout.readline())
+    finally:
+        for process in processes:
+            process.communicate("\n", timeout=60)
+    size_kb = path.stat().st_size // 1024
+    expected = [
+        pk for pk, _ in _search(exact, Photo.objects.for_user(owner), library["queries"][-1], owner)
+    ]
+    assert first["top"] == second["top"] == expected
+    for report in (first, second):
+        assert report["file"]["Rss"] > 0  # the searches read the mapped file
+        assert report["file"]["Private_Dirty"] == 0
+        assert report["anon_growth"] < size_kb / 4, (report, size_kb)
+    # While both map it, the second one's pages of the file are the first one's.
+    # (Dirty: the page cache may not have written the new file back yet.)
+    shared = second["file"]["Shared_Clean"] + second["file"]["Shared_Dirty"]
+    assert shared >= second["file"]["Rss"] / 2, second
