@@ -266,6 +266,8 @@ SEARCH_MAX_RESULTS = 1000
 SEARCH_SEMANTIC_LIMIT = int(os.environ.get("OWNPHOTOS_SEARCH_SEMANTIC_LIMIT", "200"))
 SEARCH_SYNONYM_SIMILARITY = float(os.environ.get("OWNPHOTOS_SEARCH_SYNONYM_SIMILARITY", "0.85"))
 HNSW_EF_SEARCH = int(os.environ.get("OWNPHOTOS_HNSW_EF_SEARCH", "200"))
+# pgvector's filtered walk: "relaxed_order" (its rows re-sorted after) or "strict_order".
+HNSW_ITERATIVE_SCAN = os.environ.get("OWNPHOTOS_HNSW_ITERATIVE_SCAN", "relaxed_order")
 # The in-process back-end asks the database for new or deleted embeddings at most this often.
 VECTOR_EXACT_REFRESH_SECONDS = float(os.environ.get("OWNPHOTOS_VECTOR_EXACT_REFRESH", "5"))
 # Filters that leave at most this many photos are ranked exactly over just those photos (by
@@ -273,6 +275,9 @@ VECTOR_EXACT_REFRESH_SECONDS = float(os.environ.get("OWNPHOTOS_VECTOR_EXACT_REFR
 # Measured at 1M photos: exact ranking costs ~10 us a photo, and deciding means counting up to
 # the threshold, so past a few thousand the index's filtered walk is cheaper.
 VECTOR_EXACT_BELOW = int(os.environ.get("OWNPHOTOS_VECTOR_EXACT_BELOW", "2000"))
+# A filter keeping a share of the photos below one gets that share of the neighbours asked
+# for (at least this many): the walk that gathers them is what a filtered search costs.
+VECTOR_SELECTIVE_MIN = int(os.environ.get("OWNPHOTOS_VECTOR_SELECTIVE_MIN", "50"))
 # The embedded index: its folder; rows embedded since its last write are ranked exactly in
 # process until they are this many or this old, then merged into it by a background thread;
 # the database is counted against it this often (a count reads every row); threads that

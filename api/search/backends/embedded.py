@@ -45,8 +45,6 @@ from api.search.backends import exact
 
 logger = logging.getLogger(__name__)
 
-# How many more candidates than asked for are checked against the filters at first.
-_OVERSAMPLE = 8
 # pgvector's graph: the same recall for the same walk.
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
@@ -292,10 +290,10 @@ def search(
     using, dim = photos.db, len(vector)
     vector = np.asarray(vector, dtype=np.float32)
     bounded = photos.order_by().values_list("pk", flat=True)[: settings.VECTOR_EXACT_BELOW + 1]
-    few = list(bounded)
-    if len(few) <= settings.VECTOR_EXACT_BELOW:
+    # Counted without fetching: a large library is not read at every search.
+    if bounded.count() <= settings.VECTOR_EXACT_BELOW:
         # A selective filter: its photos ranked exactly, read from the database.
-        chosen = [pk for pk in few if pk != exclude]
+        chosen = [pk for pk in bounded if pk != exclude]
         return _rescored(using, chosen, vector, model_name, model_version, limit)
     state = _state(using, owner_id, model_name, model_version, dim)
     view = state.view
@@ -318,8 +316,12 @@ def search(
     if len(delta_ids):
         scores = delta_rows @ vector
         delta = [(int(pk), float(s)) for pk, s in zip(delta_ids, scores, strict=True)]
-    wanted = limit * _OVERSAMPLE
+    # Re-scored in float32 beyond the limit, so that float16's near ties at the cut are
+    # decided by the exact scores.
+    pool = limit + limit // 4 + 1
+    wanted = pool
     found: dict[int, float] = {}
+    checked: set[int] = set()
     while True:
         count = min(wanted, len(view))
         view.expansion_search = max(settings.HNSW_EF_SEARCH, count)
@@ -330,12 +332,23 @@ def search(
             if int(pk) not in superseded
         ]
         candidates += [item for item in delta if item[0] != exclude]
-        allowed = _allowed(photos, [pk for pk, _ in candidates if pk not in found])
+        fresh = [pk for pk, _ in candidates if pk not in checked]
+        allowed = _allowed(photos, fresh)
+        checked.update(fresh)
         found.update((pk, score) for pk, score in candidates if pk in allowed)
-        if len(found) >= limit or count >= len(view):
+        if len(found) >= pool or count >= len(view):
             break
-        wanted *= 4
-    best = sorted(found.items(), key=lambda item: (-item[1], item[0]))[: limit + limit // 4 + 1]
+        # The walk cannot resume: the next one is sized by the share of the filters passed
+        # so far, so that a filter keeping 14 % of the photos costs two walks, not four.
+        share = max(len(found), 1) / len(checked)
+        # A filter's photos are fewer, so as many neighbours of them reach further from the
+        # query: fewer are gathered (never below VECTOR_SELECTIVE_MIN), in a shorter walk.
+        limit = max(min(limit, settings.VECTOR_SELECTIVE_MIN), round(limit * share))
+        pool = limit + limit // 4 + 1
+        if len(found) >= pool:
+            break
+        wanted = max(2 * wanted, int(1.5 * pool / share))
+    best = sorted(found.items(), key=lambda item: (-item[1], item[0]))[:pool]
     return _rescored(using, [pk for pk, _ in best], vector, model_name, model_version, limit)
 
 

@@ -1,6 +1,7 @@
 """Nearest embeddings with pgvector: an HNSW (cosine) index per vector size, searched in the
 same statement as the photo filters, ordered by distance only so the index drives the scan.
-With pgvector >= 0.8 an iterative index scan keeps going until enough rows pass the filters.
+With pgvector >= 0.8 an iterative index scan keeps going until enough rows pass the filters
+(settings.HNSW_ITERATIVE_SCAN: "relaxed_order", then sorted again, or "strict_order").
 When the filters leave at most settings.VECTOR_EXACT_BELOW photos, those are ranked exactly
 in the same statement instead (the index is not used then).
 """
@@ -112,10 +113,18 @@ def search(
         arguments.append(exclude)
     arguments.append(limit)
     connection = connections[photos.db]
+    mode = settings.HNSW_ITERATIVE_SCAN if _iterative(connection) else ""
+    if mode == "relaxed_order" and not few:
+        # The relaxed walk may return rows a little out of order: sorted again, as pgvector
+        # advises, on the rows it found (materialised, so the sort is not pushed into it).
+        sql = f"WITH found AS MATERIALIZED ({sql}) SELECT * FROM found ORDER BY distance, photo_id"
     with transaction.atomic(using=photos.db), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(settings.HNSW_EF_SEARCH, limit)])
-        if _iterative(connection):
-            cursor.execute("SET LOCAL hnsw.iterative_scan = strict_order")
+        # One round trip for both settings, local to this transaction.
+        cursor.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true)"
+            + (", set_config('hnsw.iterative_scan', %s, true)" if mode else ""),
+            [str(max(settings.HNSW_EF_SEARCH, limit)), *([mode] if mode else [])],
+        )
         cursor.execute(sql, arguments)
         rows = cursor.fetchall()
     return [(photo_id, round(1.0 - float(distance), 6)) for photo_id, distance in rows]
