@@ -87,8 +87,11 @@ def _embeddings(using: str, owner_id: int, model_name: str, model_version: str, 
     )
 
 
-def _micros(moment) -> int:
-    return int(moment.timestamp() * 1_000_000) if moment else 0
+def _micros(moment: dt.datetime | None) -> int:
+    """Microseconds since the epoch, exactly (a float timestamp may round across a row)."""
+    if moment is None:
+        return 0
+    return (moment - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
 
 
 def _current(folder: Path) -> tuple[Path, int, int] | None:
@@ -160,7 +163,7 @@ def index_build(
 
 
 def _moment(micros: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(micros / 1_000_000, tz=dt.UTC)
+    return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=micros)
 
 
 def _add(index: Index, ids: list[int], vectors: list[np.ndarray]) -> None:
