@@ -560,7 +560,8 @@ def _run(backend: str, size: int, folder: Path, arguments) -> None:
             tops = _vector_figures(owner, ids, vectors, np.random.default_rng(2), centres, version)
             if not arguments.no_model:
                 _search_figures(owner, arguments.profile)
-        (folder.parent / f"tops-{backend}-{size}.json").write_text(json.dumps(tops))
+        tops_dir = Path(arguments.tops) if arguments.tops else folder.parent
+        (tops_dir / f"tops-{backend}-{size}.json").write_text(json.dumps(tops))
         if backend == "embedded":
             _memory_figures(owner, version, ids)
             _update_figures(owner, ids, rng, centres, version)
@@ -582,6 +583,7 @@ def main() -> None:
     parser.add_argument("--no-model-figures", action="store_true", help="skip the model timings")
     parser.add_argument("--no-duplicates", action="store_true", help="skip the duplicate scan")
     parser.add_argument("--profile", action="store_true", help="cProfile the whole ranking")
+    parser.add_argument("--tops", help="a folder to keep each back-end's top 10s in")
     parser.add_argument("--run", nargs=3, metavar=("BACKEND", "SIZE", "FOLDER"), help="internal")
     parser.add_argument("--child-search", nargs=2, metavar=("OWNER", "VERSION"), help="internal")
     arguments = parser.parse_args()
@@ -609,6 +611,8 @@ def main() -> None:
             django.setup()
             _model_figures()
         passed = [a for a in sys.argv[1:] if a in ("--no-model", "--no-duplicates", "--profile")]
+        if arguments.tops:
+            passed += ["--tops", arguments.tops]
         for size in arguments.sizes:
             for backend in arguments.backends:
                 run = folder / f"{backend}-{size}"
@@ -616,7 +620,7 @@ def main() -> None:
                 command = [sys.executable, "-u", __file__, "--run", backend, str(size), str(run)]
                 subprocess.run(command + passed, check=True)
                 shutil.rmtree(run, ignore_errors=True)
-            _agreement(folder, size, arguments.backends)
+            _agreement(Path(arguments.tops) if arguments.tops else folder, size, arguments.backends)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
