@@ -13,7 +13,9 @@ those centres. Model timings use random weights: speed does not depend on the we
 
 import argparse
 import datetime as dt
+import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -87,186 +89,346 @@ def _percentiles(samples: list[float]) -> str:
     return f"p50 {p50:7.2f} ms  p95 {p95:7.2f} ms"
 
 
-def _load(size: int, rng: np.random.Generator, centres: np.ndarray, version: str):
-    from django.db import connection
-    from pgvector.psycopg import register_vector
+# Filter kinds of the whole-ranking figures (the issue's shares at any size): favourites
+# (every 7th photo, 14 %), a year (dates spread over 5.5 years, 18 %), a person (2 %) and a
+# place (1 %); what the search box is given for each, beside three free words.
+YEAR = 2016
+KINDS = {
+    "no filter": "",
+    "favourites": "",
+    f"year {YEAR}": f"{YEAR} ",
+    "person (2 %)": "anna ",
+    "place (1 %)": "lyon ",
+}
 
-    from api.models import User
-    from api.search.backends.pgvector import index_ensure
+
+def _flags(size: int) -> dict[str, np.ndarray]:
+    """Which photos (by position) each filter kind keeps."""
+    i = np.arange(size)
+    start = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
+    years = np.array([(start + dt.timedelta(hours=int(h))).year for h in range(48_000)])
+    return {
+        "no filter": np.ones(size, dtype=bool),
+        "favourites": i % 7 == 0,
+        f"year {YEAR}": years[i % 48_000] == YEAR,
+        "person (2 %)": i % 50 == 3,
+        "place (1 %)": i % 100 == 7,
+    }
+
+
+def _load(size: int, rng: np.random.Generator, centres: np.ndarray, version: str):
+    """`size` photos with embeddings (and faces of one person, a place), by COPY on
+    PostgreSQL and executemany on SQLite; the pgvector graph or the embedded index is built
+    afterwards, once. Returns (owner, photo ids by position, phashes, vectors)."""
+    from django.db import connection
+
+    from api.models import Person, Place, User
 
     owner = User.objects.create_user(username=f"bench{size}", password="x")
-    start = dt.datetime(2010, 1, 1, tzinfo=dt.UTC)
+    Person.objects.create(owner=owner, name="Anna")
+    lyon = Place.objects.ensure_path(country_code="FR", country="France", city="Lyon")
+    person_id = Person.objects.get(owner=owner).pk
+    start = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
     vectors = _clustered(rng, centres, size)
     hashes = rng.integers(-(2**63), 2**63 - 1, size=size, dtype=np.int64)
-    with connection.cursor() as cursor:
-        # Bulk loads go faster into a bare table, with the graph built once afterwards (the
-        # way pgvector advises); a scan adds one photo at a time to the live index instead.
-        cursor.execute(f"DROP INDEX IF EXISTS embedding_hnsw_{DIM}")
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        with connection.cursor() as cursor:
+            # Bulk loads go faster into a bare table, with the graph built once afterwards
+            # (the way pgvector advises); a scan adds one photo at a time to the live index.
+            cursor.execute(f"DROP INDEX IF EXISTS embedding_hnsw_{DIM}")
+
+    def photo(i: int) -> tuple:
+        taken = start + dt.timedelta(hours=i % 48_000)
+        caption = CAPTIONS[i % len(CAPTIONS)] if i % 100 == 0 else ""
+        stamp = taken if postgres else taken.strftime("%Y-%m-%d %H:%M:%S")
+        day = taken.date() if postgres else taken.strftime("%Y-%m-%d")
+        return (
+            owner.pk,
+            f"{size}-{i:050x}",
+            "image/jpeg",
+            stamp,
+            day,
+            False,
+            False,
+            i % 7 == 0,
+            False,
+            0,
+            caption,
+            False,
+            "{}",
+            stamp,
+            stamp,
+            "",
+            "",
+            "",
+            "",
+            int(hashes[i]),
+            "",
+            "",
+            lyon.pk if i % 100 == 7 else None,
+        )
+
+    columns = (
+        "owner_id, content_hash, mime, taken_at, taken_date, is_video, partial, favorite, "
+        "hidden, rating, caption, in_trash, steps, created_at, updated_at, camera_make, "
+        "camera_model, lens, date_source, phash, geocode_provider, geocode_version, place_id"
+    )
+    face_columns = (
+        'photo_id, top, "right", bottom, "left", encoding, detector, model_version, '
+        "person_id, person_source, created_at"
+    )
     begin = time.perf_counter()
+    now = dt.datetime.now(dt.UTC)
     with connection.cursor() as cursor:
         raw = cursor.connection
-        with raw.cursor().copy(
-            "COPY api_photo (owner_id, content_hash, mime, taken_at, taken_date, is_video, "
-            "partial, favorite, hidden, rating, caption, in_trash, steps, created_at, updated_at, "
-            "camera_make, camera_model, lens, date_source, phash, geocode_provider, "
-            "geocode_version) FROM STDIN"
-        ) as copy:
-            for i in range(size):
-                taken = start + dt.timedelta(hours=i % 120_000)
-                copy.write_row(
-                    (
-                        owner.pk,
-                        f"{size}-{i:050x}",
-                        "image/jpeg",
-                        taken,
-                        taken.date(),
-                        False,
-                        False,
-                        i % 7 == 0,
-                        False,
-                        0,
-                        CAPTIONS[i % len(CAPTIONS)] if i % 100 == 0 else "",
-                        False,
-                        "{}",
-                        taken,
-                        taken,
-                        "",
-                        "",
-                        "",
-                        "",
-                        int(hashes[i]),
-                        "",
-                        "",
-                    )
-                )
+        if postgres:
+            with raw.cursor().copy(f"COPY api_photo ({columns}) FROM STDIN") as copy:
+                for i in range(size):
+                    copy.write_row(photo(i))
+        else:
+            marks = ", ".join(["?"] * 23)
+            raw.executemany(
+                f"INSERT INTO api_photo ({columns}) VALUES ({marks})", map(photo, range(size))
+            )
         cursor.execute("SELECT id FROM api_photo WHERE owner_id = %s ORDER BY id", [owner.pk])
         ids = [row[0] for row in cursor.fetchall()]
-        register_vector(raw)
-        with raw.cursor().copy(
-            "COPY api_embedding (photo_id, model_name, model_version, dim, vector, created_at, "
-            "vec) FROM STDIN WITH (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(["int8", "text", "text", "int4", "bytea", "timestamptz", "vector"])
-            now = dt.datetime.now(dt.UTC)
-            for pk, vector in zip(ids, vectors, strict=True):
-                copy.write_row((pk, "clip", version, DIM, vector.tobytes(), now, vector))
+        faces = [
+            (ids[i], 0, 10, 10, 0, b"", "hog", "bench", person_id, "user", now)
+            for i in range(3, size, 50)
+        ]
+        if postgres:
+            from pgvector.psycopg import register_vector
+
+            with raw.cursor().copy(f"COPY api_face ({face_columns}) FROM STDIN") as copy:
+                for face in faces:
+                    copy.write_row(face)
+            register_vector(raw)
+            with raw.cursor().copy(
+                "COPY api_embedding (photo_id, model_name, model_version, dim, vector, "
+                "created_at, vec) FROM STDIN WITH (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(["int8", "text", "text", "int4", "bytea", "timestamptz", "vector"])
+                for pk, vector in zip(ids, vectors, strict=True):
+                    copy.write_row((pk, "clip", version, DIM, vector.tobytes(), now, vector))
+        else:
+            raw.executemany(
+                f"INSERT INTO api_face ({face_columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*face[:-1], now.strftime("%Y-%m-%d %H:%M:%S")) for face in faces],
+            )
+            created = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+            raw.executemany(
+                "INSERT INTO api_embedding (photo_id, model_name, model_version, dim, vector, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    (pk, "clip", version, DIM, vector.tobytes(), created)
+                    for pk, vector in zip(ids, vectors, strict=True)
+                ),
+            )
+            raw.commit()
     loaded = time.perf_counter() - begin
     begin = time.perf_counter()
-    index_ensure(dim=DIM)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE api_embedding; ANALYZE api_photo")
-    print(f"  load {loaded:.1f} s, HNSW index build {time.perf_counter() - begin:.1f} s")
-    return owner, ids, hashes
+    if postgres:
+        from api.search.backends.pgvector import index_ensure
 
+        index_ensure(dim=DIM)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE api_embedding; ANALYZE api_photo; ANALYZE api_face")
+        print(f"  load {loaded:.1f} s, HNSW index build {time.perf_counter() - begin:.1f} s")
+    else:
+        from django.conf import settings
 
-def _vector_figures(size: int, owner, rng, centres, text_times: list[float], version: str) -> None:
-    from api.filters import PhotoFilter
-    from api.models import Photo
-    from api.search.backends import exact, pgvector
+        from api.search.backends.embedded import index_build
 
-    queries = _clustered(rng, centres, QUERIES)
-    everything = Photo.objects.for_user(owner)
-    filtered = PhotoFilter(
-        {"favorite": "true", "taken_after": "2011-01-01", "taken_before": "2016-12-31"},
-        queryset=everything,
-    ).qs
-    share = filtered.count() / size
-    args = {"owner_id": owner.pk, "model_name": "clip", "model_version": version, "limit": 10}
-    results = {}
-    for label, photos in (("no filter", everything), (f"filtered ({share:.0%} pass)", filtered)):
-        for name, backend in (("pgvector HNSW", pgvector), ("exact in-process", exact)):
-            backend.search(photos=photos, vector=queries[0], **args)  # warm: caches, matrix
-            times, found = [], []
-            for query in queries:
-                begin = time.perf_counter()
-                hits = backend.search(photos=photos, vector=query, **args)
-                times.append(time.perf_counter() - begin)
-                found.append([pk for pk, _ in hits])
-            results[(label, name)] = found
-            print(f"  {name:17s} {label:22s} {_percentiles(times)}")
-            if name == "exact in-process" and label == "no filter":
-                _ef_search_sweep(queries, photos, args, found)
-            if text_times:
-                # An uncached query: each search time plus a text encoding time, paired in turn.
-                total = [t + text_times[i % len(text_times)] for i, t in enumerate(times)]
-                print(f"  {'':17s} {'+ text encoding':22s} {_percentiles(total)}")
-        recall = np.mean(
-            [
-                len(set(a) & set(b)) / max(1, len(b))
-                for a, b in zip(
-                    results[(label, "pgvector HNSW")],
-                    results[(label, "exact in-process")],
-                    strict=True,
-                )
-            ]
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        path = index_build(
+            using="default", owner_id=owner.pk, model_name="clip", model_version=version, dim=DIM
         )
-        print(f"  recall@10 of HNSW vs exact, {label}: {recall:.4f}")
-        _app_limit_figures(queries, photos, args, results[(label, "exact in-process")])
-
-
-def _app_limit_figures(queries, photos, args: dict, truth: list[list[int]]) -> None:
-    """The same top 10 as the search box sees it: pgvector asked for its
-    settings.SEARCH_SEMANTIC_LIMIT neighbours, whose first ten are compared with exact search.
-    A filtered walk that must gather more rows goes further, so its top 10 is better."""
-    from django.conf import settings
-
-    from api.search.backends import pgvector
-
-    limit = settings.SEARCH_SEMANTIC_LIMIT
-    times, recalls = [], []
-    for query, expected in zip(queries, truth, strict=True):
-        begin = time.perf_counter()
-        hits = pgvector.search(photos=photos, vector=query, **{**args, "limit": limit})
-        times.append(time.perf_counter() - begin)
-        recalls.append(len({pk for pk, _ in hits[:10]} & set(expected)) / max(1, len(expected)))
-    print(
-        f"  {'pgvector HNSW':17s} {f'top {limit}':22s} {_percentiles(times)}  "
-        f"recall@10 {np.mean(recalls):.4f}"
-    )
-
-
-def _ef_search_sweep(queries, photos, args: dict, truth: list[list[int]]) -> None:
-    """pgvector's speed against recall@10 as hnsw.ef_search grows (settings.HNSW_EF_SEARCH)."""
-    from django.conf import settings
-
-    from api.search.backends import pgvector
-
-    default = settings.HNSW_EF_SEARCH
-    for query in queries:  # untimed: the graph's pages into the cache, for every ef alike
-        pgvector.search(photos=photos, vector=query, **args)
-    for ef_search in (40, 100, 200, 400, 800):
-        settings.HNSW_EF_SEARCH = ef_search
-        times, recalls = [], []
-        for query, expected in zip(queries, truth, strict=True):
-            begin = time.perf_counter()
-            hits = pgvector.search(photos=photos, vector=query, **args)
-            times.append(time.perf_counter() - begin)
-            recalls.append(len({pk for pk, _ in hits} & set(expected)) / max(1, len(expected)))
+        took = time.perf_counter() - begin
         print(
-            f"    ef_search {ef_search:3d}: {_percentiles(times)}  recall@10 {np.mean(recalls):.4f}"
+            f"  load {loaded:.1f} s, embedded index build {took:.1f} s ({size / took:,.0f} "
+            f"vectors/s, {settings.VECTOR_INDEX_THREADS} thread(s)), "
+            f"file {path.stat().st_size / 2**20:,.0f} MiB"
         )
-    settings.HNSW_EF_SEARCH = default
+    return owner, np.asarray(ids), hashes, vectors
 
 
-def _search_figures(owner) -> None:
+def _backend():
+    from api.search.backends import backend_name, embedded, pgvector
+
+    return pgvector if backend_name() == "pgvector" else embedded
+
+
+def _vector_figures(owner, ids, vectors, rng, centres, version: str) -> dict:
+    """Per filter kind: the back-end asked for the search box's neighbours (p50/p95) and the
+    recall@10 of their top 10 against exact ranking of the same filter (numpy over the bench's
+    own vectors). Returns the top 10s by photo position, to compare back-ends."""
+    from django.conf import settings
+
+    backend = _backend()
+    queries = _clustered(rng, centres, QUERIES)
+    flags = _flags(len(ids))
+    position = {int(pk): i for i, pk in enumerate(ids)}
+    args = {"owner_id": owner.pk, "model_name": "clip", "model_version": version}
+    limit = settings.SEARCH_SEMANTIC_LIMIT
+    tops = {}
+    for kind, photos in _narrowings(owner).items():
+        keep = flags[kind]
+        backend.search(photos=photos, vector=queries[0], limit=limit, **args)  # warm
+        times, recalls, tops[kind] = [], [], []
+        for query in queries:
+            begin = time.perf_counter()
+            hits = backend.search(photos=photos, vector=query, limit=limit, **args)
+            times.append(time.perf_counter() - begin)
+            scores = np.where(keep, vectors @ query, -np.inf)
+            truth = set(np.argsort(-scores, kind="stable")[:10].tolist())
+            top = [position[pk] for pk, _ in hits[:10]]
+            recalls.append(len(set(top) & truth) / 10)
+            tops[kind].append(top)
+        print(
+            f"  {backend.__name__.rsplit('.', 1)[1]:9s} top {limit} {kind:13s} "
+            f"({keep.mean():5.1%}) {_percentiles(times)}  recall@10 {np.mean(recalls):.4f}"
+        )
+    return tops
+
+
+def _narrowings(owner) -> dict:
+    """The photos each filter kind leaves, as the search narrows them."""
+    from api.models import Person, Photo
+
+    photos = Photo.objects.for_user(owner).filter(hidden=False, in_trash=False)
+    person = Person.objects.get(owner=owner, name="Anna").pk
+    return {
+        "no filter": photos,
+        "favourites": photos.filter(favorite=True),
+        f"year {YEAR}": photos.filter(
+            taken_date__gte=dt.date(YEAR, 1, 1), taken_date__lte=dt.date(YEAR, 12, 31)
+        ),
+        "person (2 %)": photos.filter(faces__person_id=person).distinct(),
+        "place (1 %)": photos.at_place("Lyon"),
+    }
+
+
+def _search_figures(owner, profile: bool) -> None:
     """The whole /api/search/ ranking (parse, text encoding, vector search, tags, captions)
-    for queries never seen before, so none comes from the text cache."""
+    per filter kind, for queries never seen before, so none comes from the text cache."""
+    import cProfile
+    import pstats
+
     from api.models import Photo
     from api.search.ranking import photos_search
 
     rng = np.random.default_rng(1)
     photos = Photo.objects.for_user(owner).filter(hidden=False, in_trash=False)
     photos_search(owner=owner, photos=photos, text="warm up")
-    for label, narrowed in (("no filter", photos), ("favourites", photos.filter(favorite=True))):
+    profiler = cProfile.Profile()
+    for kind, words in KINDS.items():
+        narrowed = photos.filter(favorite=True) if kind == "favourites" else photos
         times = []
         for _ in range(60):
-            text = " ".join(rng.choice(WORDS, size=3, replace=False))
+            text = words + " ".join(rng.choice(WORDS, size=3, replace=False))
             begin = time.perf_counter()
+            if profile:
+                profiler.enable()
             result = photos_search(owner=owner, photos=narrowed, text=text)
+            profiler.disable()
             times.append(time.perf_counter() - begin)
-            if not result.ids or result.warnings:
+            if not result.ids or result.warnings or (words and not result.query.structured):
                 raise RuntimeError(f"search for {text!r} found nothing: {result.warnings}")
-        print(f"  search ranking, new query, {label:12s} {_percentiles(times)}")
+        print(f"  whole ranking, new query, {kind:13s} {_percentiles(times)}")
+    if profile:
+        print("  profile of the whole ranking (all kinds), by cumulative time:")
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(r"api/|psycopg|sqlite3|usearch|torch", 25)
+
+
+def _memory_figures(owner, version: str, ids) -> None:
+    """The embedded index in memory: this process's resident sizes, and those of a second
+    process that maps the same file and searches it (what another worker costs)."""
+    print(f"  this process: {_memory()}")
+    child = subprocess.run(
+        [sys.executable, __file__, "--child-search", str(owner.pk), version],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ,
+    )
+    print(f"  a second process after {QUERIES} searches: {child.stdout.strip()}")
+
+
+def _memory() -> str:
+    """RssAnon (private), RssFile and the resident and proportional parts of the mapped index
+    (shared with every process that maps it), in MiB."""
+    status = Path("/proc/self/status").read_text()
+
+    def field(name: str) -> float:
+        return int(status.split(f"{name}:")[1].split()[0]) / 1024
+
+    index = {"Rss": 0.0, "Pss": 0.0}
+    inside = False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if re.match(r"[0-9a-f]+-[0-9a-f]+ ", line):
+            inside = line.endswith(".usearch")
+        elif inside and line.split(":")[0] in index:
+            index[line.split(":")[0]] += int(line.split()[1]) / 1024
+    return (
+        f"RSS {field('VmRSS'):,.0f} MiB (anonymous {field('RssAnon'):,.0f}, file "
+        f"{field('RssFile'):,.0f}); of the index file resident {index['Rss']:,.0f} MiB, "
+        f"proportional share {index['Pss']:,.0f} MiB"
+    )
+
+
+def _child_search(owner_id: int, version: str) -> None:
+    from api.models import Photo
+    from api.search.backends import embedded
+
+    rng = np.random.default_rng(5)
+    photos = Photo.objects.filter(owner_id=owner_id)
+    for _ in range(QUERIES):
+        query = rng.normal(size=DIM).astype(np.float32)
+        query /= np.linalg.norm(query)
+        embedded.search(
+            owner_id=owner_id,
+            photos=photos,
+            vector=query,
+            model_name="clip",
+            model_version=version,
+            limit=200,
+        )
+    print(_memory())
+
+
+def _update_figures(owner, ids, rng, centres, version: str) -> None:
+    """New photos embedded after the build: searchable at once (the delta), then merged into
+    a new file; the merge's rate in vectors a second."""
+    from api.models import Embedding, Photo
+    from api.search.backends import embedded
+
+    count = 2000
+    photos = Photo.objects.bulk_create(
+        Photo(owner=owner, content_hash=f"new-{i:058x}") for i in range(count)
+    )
+    Embedding.objects.bulk_create(
+        Embedding(
+            photo=photo, model_name="clip", model_version=version, dim=DIM, vector=vector.tobytes()
+        )
+        for photo, vector in zip(photos, _clustered(rng, centres, count), strict=True)
+    )
+    begin = time.perf_counter()
+    embedded.index_build(
+        using="default",
+        owner_id=owner.pk,
+        model_name="clip",
+        model_version=version,
+        dim=DIM,
+        merge=True,
+    )
+    took = time.perf_counter() - begin
+    print(
+        f"  incremental update: {count:,} new vectors merged into the file in {took:.1f} s "
+        f"({count / took:,.0f} vectors/s, reading and writing the whole file included)"
+    )
 
 
 def _clip_install(folder: Path) -> str:
@@ -344,43 +506,139 @@ def _model_figures() -> list[float]:
     return text_times["bf16" if _bfloat16(settings.CLIP_PRECISION, torch.device("cpu")) else "fp32"]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
-    parser.add_argument("--no-model", action="store_true", help="skip the ViT-B-32 timings")
-    arguments = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="ownphotos-bench-search-"))
-    port, stop = _pg_start(folder)
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{port}/postgres"
-    os.environ.setdefault("OWNPHOTOS_DATA", str(folder / "data-dir"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ownphotos.settings")
-    # As a web process on a busy two-core server: one torch thread.
-    os.environ.setdefault("OWNPHOTOS_TORCH_THREADS", "1")
+def _run(backend: str, size: int, folder: Path, arguments) -> None:
+    """One back-end at one size, in this process (Django is set up once a process)."""
+    if backend == "pgvector":
+        port, stop = _pg_start(folder)
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{port}/postgres"
+    else:
+        stop = None
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+        os.environ["OWNPHOTOS_VECTOR_BACKEND"] = "embedded"
+        os.environ["OWNPHOTOS_VECTOR_INDEX_DIR"] = str(folder / "vectors")
     try:
         import django
 
         django.setup()
         from django.core.management import call_command
 
+        # pgvector is measured before (float32 `vector`, TOASTed, strict-order walk: main's
+        # schema, migration 0051) and after (halfvec stored PLAIN, relaxed walk re-sorted).
         call_command("migrate", verbosity=0)
-        text_times = [] if arguments.no_model else _model_figures()
+        if backend == "pgvector":
+            call_command("migrate", "api", "0051_embedding_created", verbosity=0)
         version = "bench" if arguments.no_model else _clip_install(folder)
         rng = np.random.default_rng(0)
         centres = rng.normal(size=(CLUSTERS, DIM)).astype(np.float32)
         centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-        for size in arguments.sizes:
-            print(f"{size:,} vectors of {DIM} dimensions in {CLUSTERS} clusters:")
-            owner, _ids, hashes = _load(size, rng, centres, version)
-            _vector_figures(size, owner, rng, centres, text_times, version)
+        print(f"{size:,} vectors of {DIM} dimensions in {CLUSTERS} clusters, {backend}:")
+        owner, ids, hashes, vectors = _load(size, rng, centres, version)
+        from django.conf import settings
+        from django.db import connection
+
+        passes = (
+            [("", "")]
+            if backend == "embedded"
+            else [
+                ("vector, strict_order", "strict_order"),
+                ("halfvec, relaxed_order", "relaxed_order"),
+            ]
+        )
+        for label, mode in passes:
+            if label.startswith("halfvec"):
+                begin = time.perf_counter()
+                call_command("migrate", "api", verbosity=0)
+                connection._ownphotos_vec = ""
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE api_embedding")
+                print(
+                    f"  migration 0052 (halfvec, HNSW rebuilt): {time.perf_counter() - begin:.1f} s"
+                )
+            if mode:
+                settings.HNSW_ITERATIVE_SCAN = mode
+                print(f"  {label}:")
+            tops = _vector_figures(owner, ids, vectors, np.random.default_rng(2), centres, version)
             if not arguments.no_model:
-                _search_figures(owner)
+                _search_figures(owner, arguments.profile)
+        tops_dir = Path(arguments.tops) if arguments.tops else folder.parent
+        (tops_dir / f"tops-{backend}-{size}.json").write_text(json.dumps(tops))
+        if backend == "embedded":
+            _memory_figures(owner, version, ids)
+            _update_figures(owner, ids, rng, centres, version)
+        elif not arguments.no_duplicates:
             _duplicate_figures(owner, hashes)
     finally:
         from django.db import connections
 
         connections.close_all()
-        stop()
+        if stop:
+            stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--backends", nargs="+", default=["pgvector", "embedded"])
+    parser.add_argument("--no-model", action="store_true", help="no ViT-B-32: no whole ranking")
+    parser.add_argument("--no-model-figures", action="store_true", help="skip the model timings")
+    parser.add_argument("--no-duplicates", action="store_true", help="skip the duplicate scan")
+    parser.add_argument("--profile", action="store_true", help="cProfile the whole ranking")
+    parser.add_argument("--tops", help="a folder to keep each back-end's top 10s in")
+    parser.add_argument("--run", nargs=3, metavar=("BACKEND", "SIZE", "FOLDER"), help="internal")
+    parser.add_argument("--child-search", nargs=2, metavar=("OWNER", "VERSION"), help="internal")
+    arguments = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ownphotos.settings")
+    # As a web process on a busy two-core server: one torch thread.
+    os.environ.setdefault("OWNPHOTOS_TORCH_THREADS", "1")
+    if arguments.child_search:
+        import django
+
+        django.setup()
+        _child_search(int(arguments.child_search[0]), arguments.child_search[1])
+        return
+    if arguments.run:
+        backend, size, folder = arguments.run
+        os.environ["OWNPHOTOS_DATA"] = str(Path(folder) / "data-dir")
+        _run(backend, int(size), Path(folder), arguments)
+        return
+    folder = Path(tempfile.mkdtemp(prefix="ownphotos-bench-search-"))
+    folder.chmod(0o755)  # PostgreSQL runs as its own user under it
+    try:
+        if not (arguments.no_model or arguments.no_model_figures):
+            os.environ.setdefault("OWNPHOTOS_DATA", str(folder / "data-dir"))
+            import django
+
+            django.setup()
+            _model_figures()
+        passed = [a for a in sys.argv[1:] if a in ("--no-model", "--no-duplicates", "--profile")]
+        if arguments.tops:
+            passed += ["--tops", arguments.tops]
+        for size in arguments.sizes:
+            for backend in arguments.backends:
+                run = folder / f"{backend}-{size}"
+                run.mkdir()
+                command = [sys.executable, "-u", __file__, "--run", backend, str(size), str(run)]
+                subprocess.run(command + passed, check=True)
+                shutil.rmtree(run, ignore_errors=True)
+            _agreement(Path(arguments.tops) if arguments.tops else folder, size, arguments.backends)
+    finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _agreement(folder: Path, size: int, backends: list[str]) -> None:
+    """How many of the top 10s of the two back-ends are the same photos, per filter kind."""
+    if len(backends) != 2:
+        return
+    first, second = (json.loads((folder / f"tops-{b}-{size}.json").read_text()) for b in backends)
+    for kind in first:
+        same = np.mean(
+            [len(set(a) & set(b)) / 10 for a, b in zip(first[kind], second[kind], strict=True)]
+        )
+        exact = np.mean([a == b for a, b in zip(first[kind], second[kind], strict=True)])
+        print(
+            f"  {size:,}: top 10 of {backends[0]} and {backends[1]}, {kind:13s}: "
+            f"{same:.4f} of the photos shared, {exact:.0%} of the lists identical"
+        )
 
 
 if __name__ == "__main__":

@@ -330,8 +330,9 @@ DUPLICATE_PHASH_MAX_DISTANCE = int(os.environ.get("OWNPHOTOS_DUPLICATE_PHASH_MAX
 SIMILAR_LIMIT = 100
 # Two near duplicates with CLIP embeddings must also be at least this similar by CLIP.
 DUPLICATE_CLIP_MIN = float(os.environ.get("OWNPHOTOS_DUPLICATE_CLIP_MIN", "0.9"))
-# Nearest-embedding search: "auto" (pgvector when the database has it, else exact in process),
-# "pgvector" or "exact"; HNSW_EF_SEARCH trades pgvector's speed for recall.
+# Nearest-embedding search: "auto" (pgvector when the database has it, else the embedded
+# index), "pgvector", "embedded" (a memory-mapped usearch index in VECTOR_INDEX_DIR) or "exact"
+# (a matrix in every process); HNSW_EF_SEARCH trades the graphs' speed for recall.
 VECTOR_BACKEND = os.environ.get("OWNPHOTOS_VECTOR_BACKEND", "auto")
 # A search ranks at most this many photos; a tag counts as a synonym of the query's words when
 # their CLIP text embeddings are at least this similar.
@@ -341,6 +342,8 @@ SEARCH_MAX_RESULTS = 1000
 SEARCH_SEMANTIC_LIMIT = int(os.environ.get("OWNPHOTOS_SEARCH_SEMANTIC_LIMIT", "200"))
 SEARCH_SYNONYM_SIMILARITY = float(os.environ.get("OWNPHOTOS_SEARCH_SYNONYM_SIMILARITY", "0.85"))
 HNSW_EF_SEARCH = int(os.environ.get("OWNPHOTOS_HNSW_EF_SEARCH", "200"))
+# pgvector's filtered walk: "relaxed_order" (its rows re-sorted after) or "strict_order".
+HNSW_ITERATIVE_SCAN = os.environ.get("OWNPHOTOS_HNSW_ITERATIVE_SCAN", "relaxed_order")
 # The in-process back-end asks the database for new or deleted embeddings at most this often.
 VECTOR_EXACT_REFRESH_SECONDS = float(os.environ.get("OWNPHOTOS_VECTOR_EXACT_REFRESH", "5"))
 # Filters that leave at most this many photos are ranked exactly over just those photos (by
@@ -348,6 +351,20 @@ VECTOR_EXACT_REFRESH_SECONDS = float(os.environ.get("OWNPHOTOS_VECTOR_EXACT_REFR
 # Measured at 1M photos: exact ranking costs ~10 us a photo, and deciding means counting up to
 # the threshold, so past a few thousand the index's filtered walk is cheaper.
 VECTOR_EXACT_BELOW = int(os.environ.get("OWNPHOTOS_VECTOR_EXACT_BELOW", "2000"))
+# A filter keeping a share of the photos below one gets that share of the neighbours asked
+# for (at least this many): the walk that gathers them is what a filtered search costs.
+VECTOR_SELECTIVE_MIN = int(os.environ.get("OWNPHOTOS_VECTOR_SELECTIVE_MIN", "50"))
+# The embedded index: its folder; rows embedded since its last write are ranked exactly in
+# process until they are this many or this old, then merged into it by a background thread;
+# the database is counted against it this often (a count reads every row); threads that
+# build it (one: it runs beside requests on a small server).
+VECTOR_INDEX_DIR = Path(
+    os.environ.get("OWNPHOTOS_VECTOR_INDEX_DIR", DATA_DIR / "vectors")
+).expanduser()
+VECTOR_INDEX_MERGE_ROWS = int(os.environ.get("OWNPHOTOS_VECTOR_INDEX_MERGE_ROWS", "2000"))
+VECTOR_INDEX_MERGE_SECONDS = float(os.environ.get("OWNPHOTOS_VECTOR_INDEX_MERGE_SECONDS", "60"))
+VECTOR_INDEX_CHECK_SECONDS = float(os.environ.get("OWNPHOTOS_VECTOR_INDEX_CHECK", "600"))
+VECTOR_INDEX_THREADS = int(os.environ.get("OWNPHOTOS_VECTOR_INDEX_THREADS", "1"))
 
 # Model weights: `manage.py download_models` fetches from the registry's official URLs, or
 # from this mirror (files under NAME/FILENAME) when set.

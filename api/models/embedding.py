@@ -31,7 +31,11 @@ class Embedding(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["photo", "model_name"], name="embedding_unique"),
         ]
-        indexes = [models.Index(fields=["model_name", "model_version"], name="embedding_model")]
+        indexes = [
+            models.Index(fields=["model_name", "model_version"], name="embedding_model"),
+            # The in-process back-ends read the rows written since their last look.
+            models.Index(fields=["created_at"], name="embedding_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.model_name} {self.model_version} of photo {self.photo_id}"

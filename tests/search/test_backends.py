@@ -88,7 +88,7 @@ def test_the_hnsw_walk_uses_the_index(library, settings):
         vector = "[" + ",".join(str(float(x)) for x in query) + "]"
         cursor.execute(
             "EXPLAIN SELECT photo_id FROM api_embedding e WHERE e.dim = 32 "
-            "ORDER BY e.vec::vector(32) <=> %s::vector(32) LIMIT 10",
+            "ORDER BY e.vec::halfvec(32) <=> %s::halfvec(32) LIMIT 10",
             [vector],
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())

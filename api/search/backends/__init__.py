@@ -1,21 +1,23 @@
 """Nearest embeddings: one interface, two back-ends chosen by settings.VECTOR_BACKEND.
 
 "pgvector": an HNSW index queried in the same SQL as the photo filters (PostgreSQL with the
-extension); "exact": a cached, normalised matrix per (owner, model) in this process, exact
-by construction. "auto" (the default) takes pgvector when the database has it.
+extension); "embedded": a usearch HNSW index in the data folder, memory-mapped and shared by
+every process (SQLite); "exact": a cached, normalised matrix per (owner, model) in this
+process, exact by construction. "auto" (the default) takes pgvector when the database has it,
+else the embedded index.
 """
 
 from django.conf import settings
 from django.db.models import QuerySet
 
 from api.models import Embedding, Photo
-from api.search.backends import exact, pgvector
+from api.search.backends import embedded, exact, pgvector
 
 
 def backend_name(using: str = "default") -> str:
     choice = settings.VECTOR_BACKEND
     if choice == "auto":
-        return "pgvector" if pgvector.pgvector_enabled(using) else "exact"
+        return "pgvector" if pgvector.pgvector_enabled(using) else "embedded"
     return choice
 
 
@@ -32,7 +34,8 @@ def vector_search(
     """The `limit` photos of `photos` (`owner_id`'s, filtered) whose embedding by
     (model_name, model_version) is closest to the normalised `vector`: [(photo id, cosine)],
     best first, ties by id."""
-    backend = pgvector if backend_name(photos.db) == "pgvector" else exact
+    backends = {"pgvector": pgvector, "embedded": embedded, "exact": exact}
+    backend = backends[backend_name(photos.db)]
     return backend.search(
         owner_id=owner_id,
         photos=photos,

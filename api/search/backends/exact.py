@@ -131,6 +131,12 @@ def _best(scores: np.ndarray, count: int) -> np.ndarray:
     return selected[np.argsort(-scores[selected], kind="stable")][:count]
 
 
+def cache_drop(using: str, owner_id: int, model_name: str, model_version: str) -> None:
+    """Let go of one matrix (the embedded index took over from it)."""
+    with _lock:
+        _cache.pop((using, owner_id, model_name, model_version), None)
+
+
 def cache_clear() -> None:
     with _lock:
         _cache.clear()

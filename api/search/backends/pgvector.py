@@ -1,6 +1,8 @@
 """Nearest embeddings with pgvector: an HNSW (cosine) index per vector size, searched in the
 same statement as the photo filters, ordered by distance only so the index drives the scan.
-With pgvector >= 0.8 an iterative index scan keeps going until enough rows pass the filters.
+With pgvector >= 0.8 an iterative index scan keeps going until enough rows pass the filters
+(settings.HNSW_ITERATIVE_SCAN: "relaxed_order" or "strict_order"). Vectors are halfvec (migration
+0052) and what the index finds is re-scored from the float32 bytes, so scores are exact.
 When the filters leave at most settings.VECTOR_EXACT_BELOW photos, those are ranked exactly
 in the same statement instead (the index is not used then).
 """
@@ -11,7 +13,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import QuerySet
-from pgvector import Vector
+from pgvector import HalfVector
 
 from api.models import Embedding, Photo
 
@@ -20,18 +22,22 @@ logger = logging.getLogger(__name__)
 
 def pgvector_enabled(using: str = "default") -> bool:
     """The database has the `vec` column the migration adds when pgvector is available."""
-    connection = connections[using]
+    return _kind(connections[using]) is not None
+
+
+def _kind(connection) -> str | None:
+    """The type of `vec`: "halfvec" (since migration 0052), "vector", or None without it."""
     if connection.vendor != "postgresql":
-        return False
-    cached = getattr(connection, "_ownphotos_pgvector", None)
-    if cached is None:
+        return None
+    cached = getattr(connection, "_ownphotos_vec", "")
+    if cached == "":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT 1 FROM information_schema.columns "
+                "SELECT udt_name FROM information_schema.columns "
                 "WHERE table_name = 'api_embedding' AND column_name = 'vec'"
             )
-            cached = cursor.fetchone() is not None
-        connection._ownphotos_pgvector = cached
+            row = cursor.fetchone()
+        cached = connection._ownphotos_vec = row[0] if row else None
     return cached
 
 
@@ -57,6 +63,7 @@ def index_ensure(*, dim: int, using: str = "default") -> None:
     models of different sizes live in one column). Made once, when the first such vector is
     stored; the deferred foreign-key checks of the current transaction run first, since
     PostgreSQL cannot index a table with pending trigger events."""
+    kind = _kind(connections[using])
     with connections[using].cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [f"embedding_hnsw_{dim:d}"])
         if cursor.fetchone() is not None:
@@ -64,19 +71,19 @@ def index_ensure(*, dim: int, using: str = "default") -> None:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS embedding_hnsw_{dim:d} ON api_embedding "
-            f"USING hnsw ((vec::vector({dim:d})) vector_cosine_ops) "
+            f"USING hnsw ((vec::{kind}({dim:d})) {kind}_cosine_ops) "
             f"WITH (m = 16, ef_construction = {EF_CONSTRUCTION:d}) WHERE dim = {dim:d}"
         )
 
 
 def vector_store(*, embedding: Embedding, using: str = "default") -> None:
-    """Copy an embedding's float32 bytes into its `vec` column."""
+    """Copy an embedding's float32 bytes into its `vec` column (halfvec: see migration 0052)."""
     array = np.frombuffer(bytes(embedding.vector), dtype=np.float32)
     index_ensure(dim=len(array), using=using)
     with connections[using].cursor() as cursor:
         cursor.execute(
-            "UPDATE api_embedding SET vec = %s::vector WHERE id = %s",
-            [Vector(array).to_text(), embedding.pk],
+            f"UPDATE api_embedding SET vec = %s::{_kind(connections[using])} WHERE id = %s",
+            [HalfVector(array).to_text(), embedding.pk],
         )
 
 
@@ -91,16 +98,18 @@ def search(
     exclude: int | None = None,
 ) -> list[tuple[int, float]]:
     dim = len(vector)
-    query = Vector(np.asarray(vector, dtype=np.float32)).to_text()
+    vector = np.asarray(vector, dtype=np.float32)
+    query = HalfVector(vector).to_text()
     subquery, params = photos.order_by().values("pk").query.sql_with_params()
     # A selective filter leaves few rows: ranking them all is exact and cheap, where the graph
     # walk would have to skip most of what it visits (and its far neighbours are approximate).
     # Counting stops past the threshold: a large library is not counted at every search.
     bounded = photos.order_by().values("pk")[: settings.VECTOR_EXACT_BELOW + 1]
     few = bounded.count() <= settings.VECTOR_EXACT_BELOW
-    distance = "e.vec <=> %s::vector" if few else f"e.vec::vector({dim:d}) <=> %s::vector({dim:d})"
+    kind = _kind(connections[photos.db])
+    distance = f"e.vec <=> %s::{kind}" if few else f"e.vec::{kind}({dim:d}) <=> %s::{kind}({dim:d})"
     sql = (
-        f"SELECT e.photo_id, {distance} AS distance "
+        f"SELECT e.photo_id, e.vector, {distance} AS distance "
         "FROM api_embedding e "
         f"WHERE e.dim = {dim:d} AND e.model_name = %s AND e.model_version = %s "
         f"AND e.photo_id IN ({subquery}) "
@@ -112,10 +121,21 @@ def search(
         arguments.append(exclude)
     arguments.append(limit)
     connection = connections[photos.db]
+    mode = settings.HNSW_ITERATIVE_SCAN if _iterative(connection) else ""
     with transaction.atomic(using=photos.db), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(settings.HNSW_EF_SEARCH, limit)])
-        if _iterative(connection):
-            cursor.execute("SET LOCAL hnsw.iterative_scan = strict_order")
+        # One round trip for both settings, local to this transaction.
+        cursor.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true)"
+            + (", set_config('hnsw.iterative_scan', %s, true)" if mode else ""),
+            [str(max(settings.HNSW_EF_SEARCH, limit)), *([mode] if mode else [])],
+        )
         cursor.execute(sql, arguments)
         rows = cursor.fetchall()
-    return [(photo_id, round(1.0 - float(distance), 6)) for photo_id, distance in rows]
+    if not rows:
+        return []
+    # Re-scored from the float32 bytes: exact scores (those of the other back-ends) whatever
+    # half precision rounded, and the order a relaxed walk may have left loose put right.
+    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    scores = np.stack([np.frombuffer(bytes(row[1]), dtype=np.float32) for row in rows]) @ vector
+    order = np.lexsort((ids, -scores))
+    return [(int(ids[i]), round(float(scores[i]), 6)) for i in order]
