@@ -24,6 +24,7 @@ from api.ml import clip, scenes
 from api.ml.registry import REGISTRY
 from api.models import Embedding, Photo, PhotoTag, User
 from api.search.backends import embedding_saved
+from api.services.steps import step_done, step_record
 
 logger = logging.getLogger(__name__)
 
@@ -45,29 +46,10 @@ STEPS = {
 }
 
 
-def photo_step_record(*, photo_id: int, step: str, state: str, version: str, error: str = ""):
-    """Set one entry of Photo.steps under a row lock, so steps finishing at the same time on
-    other queues do not overwrite each other."""
-    with transaction.atomic():
-        photo = Photo.objects.select_for_update().only("id", "steps").get(pk=photo_id)
-        entry = {"state": state, "version": version}
-        if error:
-            entry["error"] = error
-        photo.steps[step] = entry
-        Photo.objects.filter(pk=photo_id).update(steps=photo.steps)
-
-
 def _skip(step: Step, photo_ids: list[int], message: str = "") -> None:
     message = message or REGISTRY[step.model].missing_message()
     for photo_id in photo_ids:
-        photo_step_record(
-            photo_id=photo_id, step=step.name, state="skipped", version="", error=message
-        )
-
-
-def _done(photo: Photo, step: str, version: str) -> bool:
-    entry = photo.steps.get(step) or {}
-    return entry.get("state") == "done" and entry.get("version") == version
+        step_record(photo=photo_id, step=step.name, state="skipped", version="", error=message)
 
 
 def _images(photos: list[Photo], step: str, version: str) -> tuple[list[Photo], list[Image.Image]]:
@@ -80,9 +62,7 @@ def _images(photos: list[Photo], step: str, version: str) -> tuple[list[Photo], 
                 image.draft("RGB", _DRAFT)
                 images.append(image.convert("RGB"))
         except (FileNotFoundError, *DECODE_ERRORS) as exc:
-            photo_step_record(
-                photo_id=photo.pk, step=step, state="failed", version=version, error=str(exc)
-            )
+            step_record(photo=photo.pk, step=step, state="failed", version=version, error=str(exc))
             continue
         kept.append(photo)
     return kept, images
@@ -90,7 +70,7 @@ def _images(photos: list[Photo], step: str, version: str) -> tuple[list[Photo], 
 
 def _pending(photo_ids: list[int], step: str, version: str) -> list[Photo]:
     photos = Photo.objects.filter(pk__in=photo_ids).only("id", "owner_id", "content_hash", "steps")
-    return [photo for photo in photos.order_by("id") if not _done(photo, step, version)]
+    return [photo for photo in photos.order_by("id") if not step_done(photo, step, version)]
 
 
 def photos_tag_scenes(*, photo_ids: list[int]) -> int:
@@ -118,7 +98,7 @@ def photos_tag_scenes(*, photo_ids: list[int]) -> int:
                 PhotoTag(photo=photo, name=name, score=score, source=step.model, version=version)
                 for name, score in tags
             )
-            photo_step_record(photo_id=photo.pk, step=step.name, state="done", version=version)
+            step_record(photo=photo.pk, step=step.name, state="done", version=version)
     return len(photos)
 
 
@@ -139,7 +119,7 @@ def photos_embed_clip(*, photo_ids: list[int]) -> int:
                 defaults={"model_version": version, "dim": len(vector), "vector": vector.tobytes()},
             )
             embedding_saved(embedding=embedding)
-            photo_step_record(photo_id=photo.pk, step=step.name, state="done", version=version)
+            step_record(photo=photo.pk, step=step.name, state="done", version=version)
     return len(photos)
 
 
@@ -212,7 +192,7 @@ def enrichment_run(*, owner: User) -> dict[str, int]:
     ran = dict.fromkeys(("faces", "geocode", *STEPS), 0)
     photos = Photo.objects.for_user(owner).filter(steps__thumbnails__state="done")
     for photo in photos.order_by("id").iterator(chunk_size=200):
-        if not _done(photo, faces.STEP, face_model.MODEL_VERSION):
+        if not step_done(photo, faces.STEP, face_model.MODEL_VERSION):
             faces.photo_detect_faces(photo=photo)
             ran["faces"] += 1
         if geocode.photo_geocode_needed(photo):

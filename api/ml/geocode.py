@@ -40,6 +40,7 @@ from geopy.geocoders import Nominatim, Photon
 from scipy.spatial import cKDTree
 
 from api.models import GeocodeLookup, Photo, Place
+from api.services.steps import step_done, step_entry, step_record
 
 logger = logging.getLogger(__name__)
 
@@ -272,12 +273,9 @@ def _is_transient(exc: GeocoderServiceError) -> bool:
 
 
 def _geocode_current(photo: Photo) -> bool:
-    step = photo.steps.get("geocode") or {}
-    return (
-        step.get("state") == "done"
-        and step.get("version") == geocode_version(settings.GEOCODER)
-        and step.get("gps") == [photo.gps_lat, photo.gps_lon]
-    )
+    return step_done(photo, "geocode", geocode_version(settings.GEOCODER)) and step_entry(
+        photo, "geocode"
+    ).get("gps") == [photo.gps_lat, photo.gps_lon]
 
 
 def photo_geocode_needed(photo: Photo) -> bool:
@@ -366,30 +364,26 @@ def _photo_save(
                 lat=location.lat,
                 lon=location.lon,
             )
-        # Other steps write their own keys of `steps` at the same time: re-read under a lock.
-        steps = (
-            Photo.objects.select_for_update().filter(pk=photo.pk).values_list("steps", flat=True)
-        ).first() or {}
-        steps["geocode"] = {
-            "state": state,
-            "version": version,
-            "provider": provider,
-            "gps": [photo.gps_lat, photo.gps_lon],
-            "error": error,
-        }
         photo.place = place
         photo.geocode_distance = location.distance_km if location else None
         photo.geocode_provider = provider if location else ""
         photo.geocode_version = version
-        photo.steps = steps
         photo.save(
             update_fields=[
                 "place",
                 "geocode_distance",
                 "geocode_provider",
                 "geocode_version",
-                "steps",
                 "updated_at",
             ]
+        )
+        step_record(
+            photo=photo,
+            step="geocode",
+            state=state,
+            version=version,
+            provider=provider,
+            gps=[photo.gps_lat, photo.gps_lon],
+            error=error,
         )
     return photo
