@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from api.exceptions import PathOutsideLibrary, UnreadableFile
 from api.ingest import phash, thumbnails
@@ -13,9 +14,8 @@ from api.ingest.dates import taken_resolve
 from api.ingest.formats import Media, media_open
 from api.ingest.hashing import hash_path
 from api.ingest.sniffing import Sniffed, mime_kind, sniff_path
-from api.ml.geocode import photo_geocode_enqueue
 from api.models import File, Library, Photo, User
-from api.services.steps import DONE, FAILED, step_done, step_set, steps_save
+from api.services.steps import DONE, FAILED, step_done, step_done_q, step_set, steps_save
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +95,19 @@ def _photo_for(*, owner: User, digest: str, sniffed: Sniffed, previous: File | N
         return Photo.objects.get(owner=owner, content_hash=digest)
 
 
+def extracted_q(*, prefix: str = "") -> Q:
+    """Photos whose ingest steps are done at the current versions (what file_extract would
+    return at once for), as a query; `prefix` reaches the photo from another model."""
+    return (
+        step_done_q("metadata", METADATA_VERSION, prefix=prefix)
+        & step_done_q("thumbnails", thumbnails.VERSION, prefix=prefix)
+        & (Q(**{f"{prefix}is_video": True}) | step_done_q("phash", phash.VERSION, prefix=prefix))
+    )
+
+
 def file_extract(*, file: File, force: bool = False) -> Photo:
     """Read the metadata of `file` into its Photo, make the thumbnails and the perceptual hash.
+    The caller queues what follows (api.services.enrichment.photos_followups_enqueue).
 
     Idempotent: returns at once when both steps are done at the current versions (and the
     thumbnails exist), unless `force`. When the metadata reads but no pixels decode (a RAW
@@ -131,24 +142,12 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
     # The other queues' entries of `steps` are theirs: only the ingest ones are written here.
     photo.save(update_fields=_extracted_fields())
     steps_save(photo=photo, names=INGEST_STEPS)
-    photo_geocode_enqueue(photo=photo)
     if file.error != error:
         File.objects.filter(pk=file.pk).update(error=error)
         file.error = error
     if error:
         raise UnreadableFile(error)
-    _enrichment_enqueue(photo)
     return photo
-
-
-def _enrichment_enqueue(photo: Photo) -> None:
-    """Start the steps that read the thumbnails, once the photo's transaction commits.
-
-    Each is idempotent, so a rescan that makes thumbnails again costs them nothing.
-    """
-    from api import tasks  # api.tasks imports this module
-
-    tasks.photo_detect_faces.delay_on_commit(photo.pk)
 
 
 def _extracted_fields() -> list[str]:

@@ -24,7 +24,7 @@ from api.ml import clip, scenes
 from api.ml.registry import REGISTRY
 from api.models import Embedding, Photo, PhotoTag, User
 from api.search.backends import embedding_saved
-from api.services.steps import step_done, step_record
+from api.services.steps import step_done, step_record, step_record_many
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +46,10 @@ STEPS = {
 }
 
 
-def _skip(step: Step, photo_ids: list[int], message: str = "") -> None:
-    message = message or REGISTRY[step.model].missing_message()
-    for photo_id in photo_ids:
-        step_record(photo=photo_id, step=step.name, state="skipped", version="", error=message)
+def steps_skip(name: str, photo_ids: list[int], message: str = "") -> None:
+    """Record the step `name` skipped on these photos: its model is missing or unusable."""
+    message = message or REGISTRY[STEPS[name].model].missing_message()
+    step_record_many(photo_ids=photo_ids, step=name, state="skipped", version="", error=message)
 
 
 def _images(photos: list[Photo], step: str, version: str) -> tuple[list[Photo], list[Image.Image]]:
@@ -81,7 +81,7 @@ def photos_tag_scenes(*, photo_ids: list[int]) -> int:
     """
     step = STEPS["scenes"]
     if not step.installed():
-        _skip(step, photo_ids)
+        steps_skip(step.name, photo_ids)
         return 0
     version = step.version()
     photos, images = _images(_pending(photo_ids, step.name, version), step.name, version)
@@ -89,7 +89,7 @@ def photos_tag_scenes(*, photo_ids: list[int]) -> int:
         results = scenes.scenes_classify(images)
     except ModelNotInstalled as exc:
         logger.error("scene tagging skipped: %s", exc.detail)
-        _skip(step, [photo.pk for photo in photos], message=exc.detail)
+        steps_skip(step.name, [photo.pk for photo in photos], message=exc.detail)
         return 0
     for photo, tags in zip(photos, results, strict=True):
         with transaction.atomic():
@@ -106,7 +106,7 @@ def photos_embed_clip(*, photo_ids: list[int]) -> int:
     """Store the CLIP embedding of these photos; returns how many were embedded."""
     step = STEPS["clip"]
     if not step.installed():
-        _skip(step, photo_ids)
+        steps_skip(step.name, photo_ids)
         return 0
     version = step.version()
     photos, images = _images(_pending(photo_ids, step.name, version), step.name, version)
@@ -146,38 +146,6 @@ def enrichment_stale(*, owner: User, step: str) -> list[int]:
     return list(photos.order_by("id").values_list("id", flat=True))
 
 
-def enrichment_enqueue(*, owner: User) -> dict[str, int]:
-    """Queue the model steps for every stale photo of `owner`, in batches, after commit.
-
-    A step whose model is missing is recorded as skipped on the photos instead (a job's
-    `errors` and `result` stay about files). Returns how many photos each step queued.
-    """
-    from api import tasks
-
-    task_for = {"scenes": tasks.photos_tag_scenes, "clip": tasks.photos_embed_clip}
-    queued = {}
-    for name, step in STEPS.items():
-        stale = enrichment_stale(owner=owner, step=name)
-        queued[name] = 0
-        if not step.installed():
-            _skip(step, stale)
-            continue
-        size = settings.CLIP_BATCH
-        for start in range(0, len(stale), size):
-            task_for[name].delay_on_commit(stale[start : start + size])
-        queued[name] = len(stale)
-    return queued
-
-
-def enrichment_refresh() -> dict[str, dict[str, int]]:
-    """Queue the stale steps of every active user's photos: a model installed or changed since
-    (new weights, another CLIP) is applied to the whole library in the background."""
-    return {
-        user.username: enrichment_enqueue(owner=user)
-        for user in User.objects.filter(is_active=True).order_by("id")
-    }
-
-
 def enrichment_run(*, owner: User) -> dict[str, int]:
     """Run every step after the thumbnails in this process, for `owner`'s photos that need it,
     then regroup events; returns how many photos each step ran on.
@@ -202,7 +170,7 @@ def enrichment_run(*, owner: User) -> dict[str, int]:
     for name, step in STEPS.items():
         stale = enrichment_stale(owner=owner, step=name)
         if not step.installed():
-            _skip(step, stale)
+            steps_skip(name, stale)
             continue
         for start in range(0, len(stale), settings.CLIP_BATCH):
             ran[name] += run_for[name](photo_ids=stale[start : start + settings.CLIP_BATCH])

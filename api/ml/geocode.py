@@ -27,7 +27,6 @@ import pycountry
 import reverse_geocoder
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from geopy.adapters import URLLibAdapter
 from geopy.exc import (
     GeocoderQuotaExceeded,
@@ -286,25 +285,6 @@ def photo_geocode_needed(photo: Photo) -> bool:
     return gps_is_valid(photo.gps_lat, photo.gps_lon) or photo.place_id is not None
 
 
-def photo_geocode_enqueue(*, photo: Photo) -> bool:
-    """Queue the geocode task once the transaction commits, if the photo needs it."""
-    from api import tasks
-
-    if not photo_geocode_needed(photo):
-        return False
-    tasks.photo_geocode.delay_on_commit(photo.pk)
-    return True
-
-
-def photos_geocode_enqueue_stale(*, photos: QuerySet[Photo]) -> int:
-    """Queue the geocode task for each photo whose place the current provider version did not
-    make (a new provider, new rules or data), or whose GPS changed since. Returns how many."""
-    candidates = photos.filter(Q(gps_lat__isnull=False) | Q(place__isnull=False)).only(
-        "id", "gps_lat", "gps_lon", "place", "steps"
-    )
-    return sum(photo_geocode_enqueue(photo=p) for p in candidates.iterator(chunk_size=2000))
-
-
 def photo_geocode(*, photo: Photo) -> Photo:
     """Link the photo to its most precise place, from its GPS position.
 
@@ -342,6 +322,18 @@ def photo_geocode(*, photo: Photo) -> Photo:
         # The provider knows nothing here (at sea, or outside a self-hosted regional extract).
         return _photo_save(photo, location, provider=OFFLINE, version=version, state="done")
     return _photo_save(photo, online, provider=provider, version=version, state="done")
+
+
+def photos_geocode(*, photo_ids: list[int]) -> list[int]:
+    """Geocode these photos (those deleted meanwhile are nothing to do); returns the ids whose
+    online provider failed transiently, kept at their offline place, to be tried again."""
+    again = []
+    for photo in Photo.objects.filter(pk__in=photo_ids).order_by("id"):
+        try:
+            photo_geocode(photo=photo)
+        except GeocoderServiceError:
+            again.append(photo.pk)
+    return again
 
 
 def _photo_save(

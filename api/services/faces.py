@@ -46,6 +46,15 @@ def photo_detect_faces(*, photo: Photo) -> list[Face]:
     return photo_store_faces(photo=photo, detected=detected)
 
 
+def photos_detect_faces(*, photo_ids: list[int]) -> int:
+    """Detect the faces of these photos (those deleted meanwhile are nothing to do); returns
+    how many photos were looked at."""
+    photos = list(Photo.objects.filter(pk__in=photo_ids).select_related("owner").order_by("id"))
+    for photo in photos:
+        photo_detect_faces(photo=photo)
+    return len(photos)
+
+
 def photo_store_faces(*, photo: Photo, detected: list[face_model.DetectedFace]) -> list[Face]:
     """Store what the detector found in `photo`, then recognise or cluster the new faces.
 

@@ -53,7 +53,7 @@ def test_changing_the_geocoder_queues_every_geotagged_photo_again(
     settings.GEOCODER = "nominatim"
     with django_capture_on_commit_callbacks(execute=True):
         assert _run(capsys, "--user", user.username) == {"queued": 2}
-    assert geocode_queue() == 2
+    assert geocode_queue() == 1  # one batch of both photos
 
 
 @pytest.mark.django_db
