@@ -16,6 +16,28 @@ from api.models import Photo
 DONE, FAILED, SKIPPED, RETRYING = "done", "failed", "skipped", "retrying"
 
 
+# Every step of a photo, in pipeline order; videos have no phash, scene tags or CLIP.
+PHOTO_STEPS = ("metadata", "thumbnails", "phash", "faces", "geocode", "scenes", "clip")
+_NOT_FOR_VIDEOS = {"phash", "scenes", "clip"}
+
+
+def photo_steps_state(photo: Photo) -> dict[str, dict]:
+    """{step: {"state", "version"}} for the photo's steps, "pending" for those not run yet;
+    places only for a photo with GPS (or a place)."""
+    states = {}
+    for step in PHOTO_STEPS:
+        entry = step_entry(photo, step)
+        if not entry and (
+            (photo.is_video and step in _NOT_FOR_VIDEOS)
+            or (step == "geocode" and photo.gps_lat is None and photo.place_id is None)
+        ):
+            continue
+        states[step] = {"state": entry.get("state", "pending"), "version": entry.get("version", "")}
+        if entry.get("error"):
+            states[step]["error"] = entry["error"]
+    return states
+
+
 def step_entry(photo: Photo, step: str) -> dict:
     return photo.steps.get(step) or {}
 
