@@ -11,8 +11,9 @@ from django.db import InterfaceError, OperationalError
 from geopy.exc import GeocoderServiceError
 
 from api.exceptions import OwnPhotosError
+from api.geo import geocode
 from api.ingest import scan
-from api.ml import enrich, geocode
+from api.ml import enrich
 from api.models import File, Job, Photo, User
 from api.services import enrichment, events, faces, jobs, trash, uploads
 from api.services.jobs import job_advance, job_fail, job_finish, job_start
@@ -137,7 +138,7 @@ def photos_geocode(photo_ids: list[int]) -> None:
 
 @shared_task(
     base=PipelineTask,
-    # Only transient provider errors reach here (api.ml.geocode keeps the offline answer).
+    # Only transient provider errors reach here (api.geo.geocode keeps the offline answer).
     autoretry_for=(GeocoderServiceError, *TRANSIENT),
     retry_backoff=settings.GEOCODER_RETRY_BACKOFF,
     retry_backoff_max=6 * 3600,

@@ -17,7 +17,7 @@ from api.services.users import user_create_or_update
 from ownphotos.celery import app as celery_app
 from tests.conftest import SHARED_PHOTOS, broker_connection, worker_running
 from tests.factories import PhotoFactory, corpus_photo
-from tests.ml.test_geocode import EXPECTED
+from tests.geo.test_geocode import EXPECTED
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 JOB_SECONDS = 90

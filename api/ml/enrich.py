@@ -153,8 +153,8 @@ def enrichment_run(*, owner: User) -> dict[str, int]:
     `scan --wait` uses it to finish the whole pipeline whether or not a worker is running.
     The same steps queued on Celery then find their work done and return at once.
     """
+    from api.geo import geocode
     from api.ml import faces as face_model
-    from api.ml import geocode
     from api.services import events, faces
 
     ran = dict.fromkeys(("faces", "geocode", *STEPS), 0)

@@ -17,7 +17,8 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from kombu.exceptions import KombuError
 
-from api.ml import enrich, geocode
+from api.geo import geocode
+from api.ml import enrich
 from api.ml import faces as face_model
 from api.models import Photo, User
 from ownphotos.celery import app

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from api.ml import geocode
+from api.geo import geocode
 from ownphotos.celery import app
 from tests.factories import PhotoFactory
 

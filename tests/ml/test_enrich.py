@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from django.conf import settings
 
+from api.geo import geocode
 from api.ingest.scan import library_scan
-from api.ml import enrich, geocode
+from api.ml import enrich
 from api.ml.faces import MODEL_VERSION
 from api.models import Embedding, Photo, PhotoTag
 from api.services import enrichment

@@ -5,8 +5,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from api.geo import geocode
 from api.ml import faces as face_model
-from api.ml import geocode
 from api.models import Photo
 from api.services import faces
 from api.services.steps import step_done, step_record, steps_save
