@@ -12,8 +12,9 @@ from django.db.models import F, Func, JSONField, Q
 
 from api.models import Photo
 
-# States a step entry can have; "retrying" waits for a transient error (e.g. a geocoder).
-DONE, FAILED, SKIPPED, RETRYING = "done", "failed", "skipped", "retrying"
+# States a step entry can have; also "skipped" (model missing) and "retrying" (a geocoder's
+# transient error).
+DONE, FAILED = "done", "failed"
 
 
 # Every step of a photo, in pipeline order; videos have no phash, scene tags or CLIP.
@@ -48,7 +49,9 @@ def step_done(photo: Photo, step: str, version: str) -> bool:
     return entry.get("state") == DONE and entry.get("version") == version
 
 
-def step_set(photo: Photo, step: str, *, state: str, version: str, error: str = "", **extra):
+def step_set(
+    photo: Photo, step: str, *, state: str, version: str, error: str = "", **extra
+) -> dict:
     """Set the entry on the photo in memory only; steps_save writes it."""
     entry = {"state": state, "version": version, **extra}
     if error:
