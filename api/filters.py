@@ -93,3 +93,34 @@ class AlbumFilter(django_filters.FilterSet):
     class Meta:
         model = Album
         fields = ["kind"]
+
+
+class TimelineFilter(PhotoFilter):
+    """PhotoFilter plus `album`: the photos of an album the caller may see, shared ones too.
+
+    The queryset it narrows holds what the caller may see (`visible_to`); without `album` it
+    keeps the caller's own photos. Within an album the owner's hidden photos stay, as the
+    album's own list shows them, unless `hidden` says otherwise.
+    """
+
+    album = django_filters.NumberFilter(
+        method="_keep", label="Only the photos of this album (id; albums shared with you too)"
+    )
+
+    class Meta(PhotoFilter.Meta):
+        fields = [*PhotoFilter.Meta.fields, "album"]
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        album_id = self.form.cleaned_data.get("album")
+        user = self.request.user
+        if album_id is None:
+            return super().filter_queryset(queryset.filter(owner=user))
+        album = Album.objects.visible_to(user).filter(pk=int(album_id))
+        members = Photo.objects.filter(memberships__album__in=album).values("pk")
+        queryset = queryset.filter(pk__in=members)
+        if self.form.cleaned_data.get("hidden") is None and not self.form.cleaned_data.get(
+            "in_trash"
+        ):
+            # PhotoFilter would drop hidden photos; an album keeps them.
+            return django_filters.FilterSet.filter_queryset(self, queryset).filter(in_trash=False)
+        return super().filter_queryset(queryset)
