@@ -6,6 +6,14 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from api.views.albums import AlbumViewSet
 from api.views.duplicates import DuplicateViewSet
 from api.views.jobs import JobViewSet
+from api.views.library import (
+    ConfigView,
+    ModelsView,
+    ServerView,
+    TrashEmptyView,
+    TrashView,
+    UpdatesView,
+)
 from api.views.people import FaceViewSet, PersonViewSet
 from api.views.photos import PhotoViewSet
 from api.views.places import PlaceViewSet
@@ -39,5 +47,11 @@ urlpatterns = [
         PublicAlbumThumbnailView.as_view(),
         name="public-album-thumbnail",
     ),
+    path("models/", ModelsView.as_view(), name="models"),
+    path("server/", ServerView.as_view(), name="server"),
+    path("config/", ConfigView.as_view(), name="config"),
+    path("updates/", UpdatesView.as_view(), name="updates"),
+    path("trash/", TrashView.as_view(), name="trash"),
+    path("trash/empty/", TrashEmptyView.as_view(), name="trash-empty"),
     path("", include(router.urls)),
 ]

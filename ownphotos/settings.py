@@ -224,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
+# The web app's map: empty draws the countries basemap bundled with the app (no request to any
+# other host); a MapLibre style URL (OpenStreetMap, a self-hosted PMTiles style) adds streets.
+MAP_STYLE_URL = os.environ.get("OWNPHOTOS_MAP_STYLE_URL", "")
+
 # `manage.py bootstrap_admin` gives a new admin this password instead of generating one.
 ADMIN_PASSWORD = os.environ.get("OWNPHOTOS_ADMIN_PASSWORD", "")
 

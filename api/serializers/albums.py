@@ -115,6 +115,10 @@ class AlbumUpdateSerializer(serializers.Serializer):
     sort = serializers.ChoiceField(choices=Album.Sort.choices, required=False)
 
 
+class AlbumMergeSerializer(serializers.Serializer):
+    into = serializers.IntegerField(help_text="The id of the album that receives the photos")
+
+
 class AlbumPhotosSerializer(serializers.Serializer):
     photos = serializers.ListField(
         child=serializers.IntegerField(min_value=1), min_length=1, max_length=10_000

@@ -54,3 +54,7 @@ class UserUpdateSerializer(serializers.Serializer):
     def validate_password(self, value: str) -> str:
         validate_password(value)
         return value
+
+
+class UsernameSerializer(serializers.Serializer):
+    username = serializers.CharField()

@@ -6,7 +6,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.models import User
-from api.serializers.users import UserCreateSerializer, UserSerializer, UserUpdateSerializer
+from api.serializers.users import (
+    UserCreateSerializer,
+    UsernameSerializer,
+    UserSerializer,
+    UserUpdateSerializer,
+)
 from api.services.users import library_add, user_create_or_update, user_deactivate
 
 
@@ -52,6 +57,14 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             if changes.get("is_active") is False:
                 user = user_deactivate(user=user)
         return Response(UserSerializer(self.get_object()).data)
+
+    @extend_schema(responses=UsernameSerializer(many=True))
+    @action(detail=False, permission_classes=[permissions.IsAuthenticated], pagination_class=None)
+    def names(self, request: Request) -> Response:
+        """The active users an album can be shared with: everyone but the caller."""
+        users = User.objects.filter(is_active=True).exclude(pk=request.user.pk)
+        rows = users.order_by("username").values("username")
+        return Response(UsernameSerializer(rows, many=True).data)
 
     @extend_schema(responses=UserSerializer)
     @action(detail=False, permission_classes=[permissions.IsAuthenticated])

@@ -43,6 +43,7 @@ def test_every_detail_route_is_404_for_another_user(user, other_user, library):
         ("patch", "faces"): {"person": person.pk},
         ("patch", "people"): {"name": "Ada"},
         ("post", "people"): {"into": person.pk},
+        ("post", "/api/albums/{id}/merge/"): {"into": album_create(by=user, title="into").pk},
     }
 
     routes = [
