@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from api.views.albums import AlbumViewSet
+from api.views.auth import CookieLoginView, CookieLogoutView, CookieRefreshView
 from api.views.duplicates import DuplicateViewSet
 from api.views.jobs import JobViewSet
 from api.views.library import (
@@ -39,6 +40,9 @@ router.register("albums", AlbumViewSet, basename="album")
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/login/", CookieLoginView.as_view(), name="auth-login"),
+    path("auth/refresh/", CookieRefreshView.as_view(), name="auth-refresh"),
+    path("auth/logout/", CookieLogoutView.as_view(), name="auth-logout"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("public/albums/<str:token>/", PublicAlbumView.as_view(), name="public-album"),
