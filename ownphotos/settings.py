@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    # Refresh tokens used once or signed out (the web app's sign-in rotates them).
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -152,6 +154,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # The web app's httpOnly access cookie (<img>, <video>, downloads); CSRF for writes.
+        "api.authentication.CookieJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -162,6 +166,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.views.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
+
+# Lifetimes are simplejwt's defaults. Each refresh hands out a new refresh token and
+# blacklists the one used, so a stolen refresh token works at most once.
+SIMPLE_JWT = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "OwnPhotos API",
