@@ -144,6 +144,13 @@ STATIC_ROOT = Path(os.environ.get("OWNPHOTOS_STATIC_ROOT", DATA_DIR / "static"))
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+# The web app (`web/`, built by `make install`): its files are served at the site's root, the
+# content-hashed ones under /_app/immutable/ cached for a year; index.html comes from
+# api.views.spa for every client route.
+WEB_BUILD_DIR = Path(os.environ.get("OWNPHOTOS_WEB_BUILD", BASE_DIR / "web" / "build")).expanduser()
+WHITENOISE_ROOT = WEB_BUILD_DIR
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/_app/immutable/|\.[0-9a-f]{12}\.\w+$"
+
 # Uploads stream to a temporary file past this size instead of being held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Beside the upload folders, not in /tmp (often RAM): a kept upload is then a rename.
