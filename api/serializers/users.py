@@ -58,3 +58,12 @@ class UserUpdateSerializer(serializers.Serializer):
 
 class UsernameSerializer(serializers.Serializer):
     username = serializers.CharField()
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    new_password = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+    def validate_new_password(self, value: str) -> str:
+        validate_password(value, user=self.context.get("user"))
+        return value

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from api.exceptions import InvalidLibrary, PathOutsideLibrary
+from api.exceptions import InvalidLibrary, OwnPhotosError, PathOutsideLibrary
 from api.models import Library, User
 
 
@@ -87,4 +87,14 @@ def user_deactivate(*, user: User) -> User:
     """Stop the user from logging in; their photos, files and libraries stay."""
     user.is_active = False
     user.save(update_fields=["is_active"])
+    return user
+
+
+def user_password_change(*, user: User, old_password: str, new_password: str) -> User:
+    """The user's own change: the current password must be right (the new one is validated
+    by the serializer, as `createuser` validates it)."""
+    if not user.check_password(old_password):
+        raise OwnPhotosError("The current password is not right.")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
     return user

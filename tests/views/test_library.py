@@ -193,3 +193,25 @@ def test_merging_into_another_users_album_is_404_and_changes_nothing(api, user, 
     assert response.status_code == 404
     assert Album.objects.filter(pk=mine.pk).exists()
     assert not theirs.photos.exists()
+
+
+def test_a_user_changes_their_own_password_given_the_current_one(api, user):
+    wrong = api.post(
+        "/api/users/me/password/",
+        {"old_password": "nope", "new_password": "a much longer secret 42"},
+        format="json",
+    )
+    weak = api.post(
+        "/api/users/me/password/",
+        {"old_password": "correct horse battery staple", "new_password": "123"},
+        format="json",
+    )
+    changed = api.post(
+        "/api/users/me/password/",
+        {"old_password": "correct horse battery staple", "new_password": "a much longer secret 42"},
+        format="json",
+    )
+
+    assert (wrong.status_code, weak.status_code, changed.status_code) == (400, 400, 204)
+    user.refresh_from_db()
+    assert user.check_password("a much longer secret 42")
