@@ -9,6 +9,7 @@ from django.db import InterfaceError, OperationalError
 from geopy.exc import GeocoderServiceError
 
 from api.exceptions import OwnPhotosError
+from api.ingest import renditions
 from api.ingest.pipeline import file_extract
 from api.ingest.scan import file_failure_record, library_scan
 from api.ml import enrich, geocode
@@ -201,3 +202,20 @@ def trash_purge() -> dict[str, int]:
     """Celery beat runs this daily (settings.CELERY_BEAT_SCHEDULE): photos trashed over 30
     days ago are deleted for good."""
     return trash.trash_purge()
+
+
+# Idempotent (a cached MP4 is kept), so acks_late redelivery is safe. The limits sit above the
+# ffmpeg timeout in api/ingest/renditions.py.
+@shared_task(
+    base=DjangoTask,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=renditions.TRANSCODE_SECONDS + 60,
+    time_limit=renditions.TRANSCODE_SECONDS + 120,
+)
+def photo_transcode_video(photo_id: int) -> None:
+    """A browser-playable MP4 of a video the browser cannot play as it is."""
+    photo = Photo.objects.filter(pk=photo_id, is_video=True).first()
+    if photo is not None:
+        renditions.video_transcode(photo=photo)

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "rest_framework",
     # Refresh tokens used once or signed out (the web app's sign-in rotates them).
     "rest_framework_simplejwt.token_blacklist",
+    # Refresh tokens used once or signed out (the web app's sign-in rotates them).
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -163,6 +165,8 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         # The web app's httpOnly access cookie (<img>, <video>, downloads); CSRF for writes.
         "api.authentication.CookieJWTAuthentication",
+        # The web app's httpOnly access cookie (<img>, <video>, downloads); CSRF for writes.
+        "api.authentication.CookieJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -173,6 +177,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.views.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
+
+# Lifetimes are simplejwt's defaults. Each refresh hands out a new refresh token and
+# blacklists the one used, so a stolen refresh token works at most once.
+SIMPLE_JWT = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
 
 # Lifetimes are simplejwt's defaults. Each refresh hands out a new refresh token and
 # blacklists the one used, so a stolen refresh token works at most once.
@@ -229,6 +237,7 @@ CELERY_TASK_ROUTES = {
     "api.tasks.events_regenerate": {"queue": "ingest"},
     "api.tasks.trash_purge": {"queue": "ingest"},
     "api.tasks.enrichment_refresh": {"queue": "ingest"},
+    "api.tasks.photo_transcode_video": {"queue": "ingest"},
 }
 # Beat runs inside the worker that `manage.py serve` starts (celery worker -B).
 CELERY_BEAT_SCHEDULE = {

@@ -198,3 +198,8 @@ class UploadResultSerializer(serializers.Serializer):
     job = serializers.IntegerField(
         allow_null=True, help_text="The job finishing metadata and thumbnails; null if known."
     )
+
+
+class VideoStateSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["pending", "failed"])
+    detail = serializers.CharField(required=False, help_text="Why the transcode failed")
