@@ -65,8 +65,6 @@ INSTALLED_APPS = [
     "rest_framework",
     # Refresh tokens used once or signed out (the web app's sign-in rotates them).
     "rest_framework_simplejwt.token_blacklist",
-    # Refresh tokens used once or signed out (the web app's sign-in rotates them).
-    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -165,8 +163,6 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         # The web app's httpOnly access cookie (<img>, <video>, downloads); CSRF for writes.
         "api.authentication.CookieJWTAuthentication",
-        # The web app's httpOnly access cookie (<img>, <video>, downloads); CSRF for writes.
-        "api.authentication.CookieJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -177,10 +173,6 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.views.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
-
-# Lifetimes are simplejwt's defaults. Each refresh hands out a new refresh token and
-# blacklists the one used, so a stolen refresh token works at most once.
-SIMPLE_JWT = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
 
 # Lifetimes are simplejwt's defaults. Each refresh hands out a new refresh token and
 # blacklists the one used, so a stolen refresh token works at most once.
