@@ -1,7 +1,8 @@
 """django-filter FilterSets for the lists; `/api/search/` reuses PhotoFilter."""
 
 import django_filters
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from rest_framework.exceptions import ValidationError
 
 from api.models import Album, Face, Photo, PhotoTag
 
@@ -33,6 +34,10 @@ class PhotoFilter(django_filters.FilterSet):
     place_id = django_filters.NumberFilter(
         method="_place_id", label="A place id from /api/places/: photos there or inside it"
     )
+    bbox = django_filters.CharFilter(
+        method="_bbox",
+        label="W,S,E,N in degrees: photos taken inside this box (west > east crosses 180°)",
+    )
     hidden = django_filters.BooleanFilter(
         label="true: the hidden photos (left out by default)", method="_keep"
     )
@@ -51,6 +56,7 @@ class PhotoFilter(django_filters.FilterSet):
             "video",
             "place",
             "place_id",
+            "bbox",
             "hidden",
             "in_trash",
         ]
@@ -71,6 +77,19 @@ class PhotoFilter(django_filters.FilterSet):
 
     def _place(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.at_place(value.strip())
+
+    def _bbox(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """The map's cluster cells, as /api/places/map/ counts them: (0, 0) is no fix."""
+        try:
+            west, south, east, north = (float(part) for part in value.split(","))
+        except ValueError as exc:
+            raise ValidationError({"bbox": "Give four numbers: west,south,east,north."}) from exc
+        queryset = queryset.filter(gps_lat__gte=south, gps_lat__lte=north).exclude(
+            gps_lat=0, gps_lon=0
+        )
+        if west <= east:
+            return queryset.filter(gps_lon__gte=west, gps_lon__lte=east)
+        return queryset.filter(Q(gps_lon__gte=west) | Q(gps_lon__lte=east))
 
     def _place_id(self, queryset: QuerySet, name: str, value: float) -> QuerySet:
         return queryset.in_place(int(value))

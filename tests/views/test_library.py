@@ -215,3 +215,21 @@ def test_a_user_changes_their_own_password_given_the_current_one(api, user):
     assert (wrong.status_code, weak.status_code, changed.status_code) == (400, 400, 204)
     user.refresh_from_db()
     assert user.check_password("a much longer secret 42")
+
+
+def test_bbox_filters_photos_and_timeline_months_to_a_map_area(api, user, other_user):
+    paris = PhotoFactory(owner=user, gps_lat=48.85, gps_lon=2.35)
+    PhotoFactory(owner=user, gps_lat=40.71, gps_lon=-74.0)
+    fiji = PhotoFactory(owner=user, gps_lat=-17.7, gps_lon=179.5)
+    PhotoFactory(owner=user, gps_lat=0, gps_lon=0)
+    PhotoFactory(owner=other_user, gps_lat=48.86, gps_lon=2.34)
+
+    def ids(bbox: str) -> set[int]:
+        return {row["id"] for row in api.get(f"/api/photos/?bbox={bbox}").json()["results"]}
+
+    assert ids("0,45,5,50") == {paris.pk}
+    assert ids("170,-30,-170,0") == {fiji.pk}
+    assert ids("-1,-1,1,1") == set()
+    months = api.get("/api/timeline/months/?bbox=0,45,5,50").json()
+    assert sum(m["count"] for m in months) == 1
+    assert api.get("/api/photos/?bbox=1,2").status_code == 400
