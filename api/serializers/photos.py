@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from api.models import Photo
 from api.serializers.places import PlaceSerializer
+from api.services.photos import BULK_ACTIONS
 
 
 def taken_at_iso(photo: Photo) -> str | None:
@@ -203,3 +204,23 @@ class UploadResultSerializer(serializers.Serializer):
 class VideoStateSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=["pending", "failed"])
     detail = serializers.CharField(required=False, help_text="Why the transcode failed")
+
+
+class PhotoBulkSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=10_000
+    )
+    action = serializers.ChoiceField(choices=BULK_ACTIONS)
+
+
+class PhotoBulkResultSerializer(serializers.Serializer):
+    updated = serializers.IntegerField(help_text="Photos changed (those already so are not)")
+
+
+class PhotoDownloadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=10_000,
+        help_text="Photo ids; a form may repeat the field (ids=1&ids=2)",
+    )

@@ -103,6 +103,24 @@ class AlbumViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
         album = change(by=request.user, album=album, photo_ids=body.validated_data["photos"])
         return self._answer(album)
 
+    @extend_schema(
+        request=AlbumPhotosSerializer,
+        responses={
+            200: AlbumSerializer,
+            404: OpenApiResponse(description="Not the caller's album, or photos not theirs"),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="photos/remove")
+    def photos_remove(self, request: Request, pk: str | None = None) -> Response:
+        """Take the photos out of the album (a POST, for clients that send no DELETE body)."""
+        album = self.get_object()
+        body = AlbumPhotosSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        album = album_remove_photos(
+            by=request.user, album=album, photo_ids=body.validated_data["photos"]
+        )
+        return self._answer(album)
+
     @extend_schema(request=AlbumMergeSerializer, responses=AlbumSerializer)
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, pk: str | None = None) -> Response:

@@ -1,5 +1,6 @@
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -12,9 +13,13 @@ from api.filters import PhotoFilter
 from api.ingest import renditions
 from api.models import Photo
 from api.search.similar import similar_to_photo
+from api.selectors.downloads import download_files, zip_stream
 from api.selectors.photos import photo_detail, photo_list
 from api.serializers.photos import (
+    PhotoBulkResultSerializer,
+    PhotoBulkSerializer,
     PhotoDetailSerializer,
+    PhotoDownloadSerializer,
     PhotoListSerializer,
     PhotoUpdateSerializer,
     UploadResultSerializer,
@@ -22,7 +27,7 @@ from api.serializers.photos import (
     VideoStateSerializer,
 )
 from api.serializers.search import RankedPhotosSerializer
-from api.services.photos import photo_update
+from api.services.photos import photo_update, photos_bulk_update
 from api.services.uploads import photo_upload
 from api.tasks import photo_transcode_video
 from api.views.base import OwnedViewSet
@@ -198,3 +203,46 @@ class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
         if renditions.video_queue_claim(photo=photo):
             photo_transcode_video.delay_on_commit(photo.pk)
         return Response({"state": "pending"}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=PhotoBulkSerializer,
+        responses={
+            200: PhotoBulkResultSerializer,
+            404: OpenApiResponse(
+                description="Some ids are not the caller's photos (listed): nothing changed"
+            ),
+        },
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        """One action on many photos at once, in one transaction."""
+        body = PhotoBulkSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        updated = photos_bulk_update(by=request.user, **body.validated_data)
+        return Response({"updated": updated})
+
+    @extend_schema(
+        request={
+            "application/json": PhotoDownloadSerializer,
+            "application/x-www-form-urlencoded": PhotoDownloadSerializer,
+        },
+        responses={
+            (200, "application/zip"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="Some ids are not photos the caller may see"),
+        },
+    )
+    @action(detail=False, methods=["post"])
+    def download(self, request: Request) -> StreamingHttpResponse:
+        """The originals of the selection as one zip, streamed (entries stored, not deflated);
+        a plain form post with the access cookie and CSRF token works, for `<form>` downloads."""
+        body = PhotoDownloadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        entries = download_files(
+            photos=Photo.objects.visible_to(request.user), ids=body.validated_data["ids"]
+        )
+        name = f"ownphotos-{len(entries)}.zip"
+        return StreamingHttpResponse(
+            zip_stream(entries),
+            content_type="application/zip",
+            headers={"Content-Disposition": content_disposition_header(True, name)},
+        )

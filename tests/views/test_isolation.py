@@ -46,6 +46,7 @@ def test_every_detail_route_is_404_for_another_user(user, other_user, library):
         **BODIES,
         ("post", "/api/albums/{id}/photos/"): {"photos": [photo.pk]},
         ("delete", "/api/albums/{id}/photos/"): {"photos": [photo.pk]},
+        ("post", "/api/albums/{id}/photos/remove/"): {"ids": [photo.pk]},
         ("patch", "faces"): {"person": person.pk},
         ("patch", "people"): {"name": "Ada"},
         ("post", "people"): {"into": person.pk},
