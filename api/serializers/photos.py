@@ -110,6 +110,7 @@ class FaceSerializer(serializers.Serializer):
         help_text="top, right, bottom, left",
     )
     person = serializers.IntegerField(allow_null=True)
+    person_name = serializers.CharField(allow_null=True, help_text="null: unnamed or no person")
 
 
 class PhotoDetailSerializer(PhotoListSerializer):
@@ -122,6 +123,14 @@ class PhotoDetailSerializer(PhotoListSerializer):
     exposure = serializers.FloatField(
         source="exposure_time", read_only=True, allow_null=True, help_text="seconds"
     )
+    exposure_time = serializers.FloatField(read_only=True, allow_null=True, help_text="seconds")
+    timezone_offset = serializers.IntegerField(
+        source="tz_offset",
+        read_only=True,
+        allow_null=True,
+        help_text="Minutes east of UTC where taken; null when the zone is unknown",
+    )
+    size = serializers.SerializerMethodField(help_text="Bytes of the original")
 
     to_representation = serializers.ModelSerializer.to_representation
 
@@ -134,6 +143,9 @@ class PhotoDetailSerializer(PhotoListSerializer):
             "camera_model",
             "lens",
             "exposure",
+            "exposure_time",
+            "timezone_offset",
+            "size",
             "f_number",
             "iso",
             "focal_length",
@@ -161,6 +173,11 @@ class PhotoDetailSerializer(PhotoListSerializer):
             return []
         return [file.path for file in photo.files.all()]
 
+    def get_size(self, photo: Photo) -> int | None:
+        """Bytes of the original (from the prefetched files; every file has the same bytes)."""
+        sizes = [file.size for file in photo.files.all() if not file.missing]
+        return sizes[0] if sizes else None
+
     @extend_schema_field(PlaceSerializer(allow_null=True))
     def get_place(self, photo: Photo) -> dict | None:
         """`{"country", "state", "city"}` (place and parents joined by the detail selector)."""
@@ -174,7 +191,13 @@ class PhotoDetailSerializer(PhotoListSerializer):
     def get_faces(self, photo: Photo) -> list[dict]:
         """Faces left to right (prefetched by the detail selector), boxes in displayed pixels."""
         return [
-            {"id": face.pk, "box": face.box, "person": face.person_id} for face in photo.faces.all()
+            {
+                "id": face.pk,
+                "box": face.box,
+                "person": face.person_id,
+                "person_name": face.person.name if face.person_id else None,
+            }
+            for face in photo.faces.all()
         ]
 
 

@@ -125,3 +125,32 @@ def test_a_video_ffmpeg_cannot_read_is_422_with_the_reason(api, user, tmp_path):
     assert failed.status_code == 422
     assert failed.json()["state"] == "failed"
     assert failed.json()["detail"].startswith("cannot transcode")
+
+
+@pytest.mark.django_db
+def test_the_detail_has_what_the_info_panel_shows(api, user, library, manifest):
+    from api.models import Face, Person
+    from api.services.faces import face_assign
+
+    path = "exif/Canon_40D.jpg"
+    photo = _photo(user, library / path)
+    face = Face.objects.create(
+        photo=photo, top=1, right=9, bottom=9, left=1, encoding=bytes(512), detector="hog"
+    )
+    ada = Person.objects.create(owner=user, name="Ada")
+    face_assign(by=user, face=face, person=ada)
+    entry = manifest[path]
+    body = api.get(f"/api/photos/{photo.pk}/").json()
+    assert body["size"] == entry["bytes"]
+    assert (body["camera_make"], body["camera_model"]) == (
+        entry["exif"]["make"],
+        entry["exif"]["model"],
+    )
+    assert body["exposure_time"] == body["exposure"]
+    assert body["exposure_time"] is not None
+    assert "timezone_offset" in body
+    assert body["faces"] == [
+        {"id": face.pk, "box": [1, 9, 9, 1], "person": ada.pk, "person_name": "Ada"}
+    ]
+    for field in ("f_number", "iso", "focal_length", "lens", "rating", "caption", "duration"):
+        assert field in body
