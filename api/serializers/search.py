@@ -32,7 +32,7 @@ class ImageQuerySerializer(serializers.Serializer):
     file = serializers.FileField(help_text="An image; it is not stored in the library.")
 
 
-class SuggestionSerializer(serializers.Serializer):
+class SearchSuggestionSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["person", "place", "tag", "date"])
     label = serializers.CharField(help_text='What to show: "Anna", "Paris, France", "July 2019"')
     filter = serializers.DictField(

@@ -17,7 +17,7 @@ from api.serializers.search import (
     ImageQuerySerializer,
     RankedPhotoSerializer,
     RankedPhotosSerializer,
-    SuggestionSerializer,
+    SearchSuggestionSerializer,
 )
 from api.views.base import OwnedViewSet
 from api.views.pagination import PagePagination
@@ -104,7 +104,7 @@ class SearchViewSet(OwnedViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description="What has been typed so far")],
-        responses=SuggestionSerializer(many=True),
+        responses=SearchSuggestionSerializer(many=True),
     )
     @action(detail=False, filter_backends=[], pagination_class=None)
     def suggest(self, request: Request) -> Response:
