@@ -8,6 +8,8 @@ export interface PhotoFilter {
 	person?: number;
 	place?: string;
 	place_id?: number;
+	/** `W,S,E,N`: a map area. */
+	bbox?: string;
 	tag?: string;
 	taken_after?: string;
 	taken_before?: string;
