@@ -36,11 +36,21 @@ async function waitUntilUp(url: string, seconds: number): Promise<void> {
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
 	const port = Number(process.env.E2E_PORT ?? 18200);
+	// A developer's loop: specs against a server already running on E2E_PORT (same users).
+	if (process.env.E2E_SERVER_RUNNING) return async () => {};
 	const root = mkdtempSync(path.join(tmpdir(), 'ownphotos-e2e-'));
 	const library = path.join(root, 'photos');
 	cpSync(CORPUS, library, { recursive: true });
+	// The server serves a copy of the build, so a rebuild of web/ meanwhile (by `make install`
+	// in the same tree) cannot pull the assets from under the running specs.
+	const build = path.join(root, 'web-build');
+	cpSync(path.join(REPO, 'web/build'), build, { recursive: true });
 
-	const env: NodeJS.ProcessEnv = { ...process.env, OWNPHOTOS_DATA: path.join(root, 'data') };
+	const env: NodeJS.ProcessEnv = {
+		...process.env,
+		OWNPHOTOS_DATA: path.join(root, 'data'),
+		OWNPHOTOS_WEB_BUILD: build
+	};
 	// Embedded SQLite and filesystem broker inside the temp folder: nobody else's database.
 	for (const name of ['DATABASE_URL', 'CELERY_BROKER_URL', 'OWNPHOTOS_DEBUG']) delete env[name];
 	const options: SpawnSyncOptions = { env, cwd: REPO, maxBuffer: 64 * 1024 * 1024 };
