@@ -117,9 +117,11 @@ class AlbumFilter(django_filters.FilterSet):
 class TimelineFilter(PhotoFilter):
     """PhotoFilter plus `album`: the photos of an album the caller may see, shared ones too.
 
-    The queryset it narrows holds what the caller may see (`visible_to`); without `album` it
-    keeps the caller's own photos. Within an album the owner's hidden photos stay, as the
-    album's own list shows them, unless `hidden` says otherwise.
+    The queryset it narrows is the caller's own photos (`for_user`: the month queries then
+    read the (owner, taken_date) index alone). An album may hold another user's photos when it
+    is shared with the caller, so `album` starts again from the photos the caller may see
+    (`visible_to`, never wider) in an album they may see. Within an album the owner's hidden
+    photos stay, as the album's own list shows them, unless `hidden` says otherwise.
     """
 
     album = django_filters.NumberFilter(
@@ -130,16 +132,14 @@ class TimelineFilter(PhotoFilter):
         fields = [*PhotoFilter.Meta.fields, "album"]
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        album_id = self.form.cleaned_data.get("album")
+        data = self.form.cleaned_data
+        if data.get("album") is None:
+            return super().filter_queryset(queryset)
         user = self.request.user
-        if album_id is None:
-            return super().filter_queryset(queryset.filter(owner=user))
-        album = Album.objects.visible_to(user).filter(pk=int(album_id))
+        album = Album.objects.visible_to(user).filter(pk=int(data["album"]))
         members = Photo.objects.filter(memberships__album__in=album).values("pk")
-        queryset = queryset.filter(pk__in=members)
-        if self.form.cleaned_data.get("hidden") is None and not self.form.cleaned_data.get(
-            "in_trash"
-        ):
+        queryset = Photo.objects.visible_to(user).filter(pk__in=members)
+        if data.get("hidden") is None and not data.get("in_trash"):
             # PhotoFilter would drop hidden photos; an album keeps them.
             return django_filters.FilterSet.filter_queryset(self, queryset).filter(in_trash=False)
         return super().filter_queryset(queryset)

@@ -122,10 +122,11 @@ def timeline_month(*, photos: QuerySet[Photo], month: str | None) -> MonthRows:
         rows = photos.filter(taken_date__isnull=True)
     else:
         rows = photos.filter(taken_date__gte=bounds[0], taken_date__lt=bounds[1])
-    rows = list(rows.order_by(*MONTH_ORDER).values_list(*_MONTH_COLUMNS))
     ids, widths, heights, taken_at, dates, durations, favorites = [], [], [], [], [], [], []
     day_places: dict[str, Counter] = defaultdict(Counter)
-    for pk, width, height, at, offset, day, is_video, duration, favorite, place_id in rows:
+    for pk, width, height, at, offset, day, is_video, duration, favorite, place_id in _raw_rows(
+        rows.order_by(*MONTH_ORDER).values_list(*_MONTH_COLUMNS)
+    ):
         day_iso = None if day is None else str(day)
         ids.append(pk)
         widths.append(width)
@@ -133,7 +134,7 @@ def timeline_month(*, photos: QuerySet[Photo], month: str | None) -> MonthRows:
         taken_at.append(_iso(at, offset))
         dates.append(day_iso)
         durations.append(duration if is_video else None)
-        favorites.append(favorite)
+        favorites.append(bool(favorite))
         if place_id is not None and day_iso is not None:
             day_places[day_iso][place_id] += 1
     # Most common place of each day; a tie goes to the place seen first (the newest photo).
@@ -143,10 +144,22 @@ def timeline_month(*, photos: QuerySet[Photo], month: str | None) -> MonthRows:
     return MonthRows(ids, widths, heights, taken_at, dates, durations, favorites, places)
 
 
-def _iso(at: dt.datetime | None, offset: int | None) -> str | None:
-    """As `taken_at_iso` of the photo serializers, from raw column values."""
+def _raw_rows(query: QuerySet) -> list[tuple]:
+    """The rows of a `values_list` query without the ORM's per-value converters (a third of a
+    big month's time): SQLite then gives text and 0/1, which `_iso` and bool() take too."""
+    sql, params = query.query.sql_with_params()
+    with connections[query.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _iso(at: dt.datetime | str | None, offset: int | None) -> str | None:
+    """As `taken_at_iso` of the photo serializers, from raw column values (a datetime, or
+    SQLite's UTC text)."""
     if at is None:
         return None
+    if isinstance(at, str):
+        at = dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC)
     if offset is None:
         return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat()
     return at.astimezone(dt.timezone(dt.timedelta(minutes=offset))).isoformat()
