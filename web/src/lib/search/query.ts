@@ -7,6 +7,7 @@
 export const FILTER_KEYS = [
 	'person',
 	'place',
+	'place_id',
 	'tag',
 	'taken_after',
 	'taken_before',
@@ -60,6 +61,7 @@ export function filterOfSuggestion(filter: Record<string, unknown>): SearchFilte
 const CHIP_NAMES: Record<FilterKey, string> = {
 	person: 'Person',
 	place: 'Place',
+	place_id: 'Place',
 	tag: 'Tag',
 	taken_after: 'From',
 	taken_before: 'Until',
@@ -76,4 +78,25 @@ export function chipText(
 	if (key === 'favorite') return value === 'true' ? 'Favorites' : 'Not favorites';
 	if (key === 'video') return value === 'true' ? 'Videos' : 'Photos only';
 	return `${CHIP_NAMES[key]}: ${labels[`${key}:${value}`] ?? value}`;
+}
+
+const LABELS_KEY = 'ownphotos.search.labels';
+
+/** Names of chosen suggestions (`person:3` → `Anna`), so a chip says who, not an id. */
+export function rememberLabels(filter: SearchFilters, label: string): void {
+	try {
+		const labels = JSON.parse(sessionStorage.getItem(LABELS_KEY) ?? '{}') as Record<string, string>;
+		for (const [key, value] of Object.entries(filter)) labels[`${key}:${value}`] = label;
+		sessionStorage.setItem(LABELS_KEY, JSON.stringify(labels));
+	} catch {
+		// Storage refused (private mode): chips fall back to the raw value.
+	}
+}
+
+export function rememberedLabels(): Record<string, string> {
+	try {
+		return JSON.parse(sessionStorage.getItem(LABELS_KEY) ?? '{}') as Record<string, string>;
+	} catch {
+		return {};
+	}
 }
