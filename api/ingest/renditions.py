@@ -90,8 +90,21 @@ def _atomic_save(image: Image.Image, target: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def video_playable(path: Path) -> bool:
-    """Whether a browser plays `path` as it is (ffprobe reads container and codecs)."""
+def video_playable(*, photo: Photo, path: Path) -> bool:
+    """Whether a browser plays the video at `path` as it is. ffprobe reads its container and
+    codecs once; the verdict is cached (a `<video>` sends a Range request per seek)."""
+    verdict = _cache_path(photo, f"video{VERSION}.probe")
+    if verdict.exists():
+        return verdict.read_text() == "playable"
+    playable = _probe_playable(path)
+    verdict.parent.mkdir(parents=True, exist_ok=True)
+    tmp = verdict.with_name(f".{verdict.name}.{os.getpid()}.tmp")
+    tmp.write_text("playable" if playable else "transcode")
+    os.replace(tmp, verdict)
+    return playable
+
+
+def _probe_playable(path: Path) -> bool:
     entries = "format=format_name:stream=codec_type,codec_name"
     command = ["ffprobe", "-v", "error", "-show_entries", entries, "-of", "json", str(path)]
     done = subprocess.run(command, capture_output=True, timeout=60, check=False)

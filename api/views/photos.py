@@ -181,7 +181,7 @@ class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
         if not photo.is_video:
             raise NotFound("This photo is not a video.")
         path = renditions.original_path(photo=photo)
-        if renditions.video_playable(path):
+        if renditions.video_playable(photo=photo, path=path):
             return ranged_file_response(
                 request=request,
                 path=path,

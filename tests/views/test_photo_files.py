@@ -12,6 +12,13 @@ from api.ingest.pipeline import file_extract, file_register
 from api.tasks import photo_transcode_video
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(settings, tmp_path):
+    """Renditions of these tests' own: the same clip bytes recur across tests (and owner ids
+    across SQLite runs), and a cached transcode or failure must not carry over."""
+    settings.THUMBNAIL_DIR = tmp_path / "thumbnails"
+
+
 def _photo(owner, path: Path):
     return file_extract(file=file_register(owner=owner, path=path))
 
