@@ -6,7 +6,7 @@ const config = {
 	preprocess: vitePreprocess(),
 	kit: {
 		// A single-page app: Django answers index.html for every client route.
-		adapter: adapter({ fallback: 'index.html', strict: false }),
+		adapter: adapter({ fallback: 'index.html', strict: false, precompress: true }),
 		// Absolute asset URLs, so a deep link such as /photos/12 loads /_app/... and not photos/_app/...
 		paths: { relative: false }
 	}
