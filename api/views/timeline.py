@@ -107,7 +107,7 @@ class TimelineViewSet(OwnedViewSet):
         url_path=r"months/(?P<month>\d{4}-\d{2}|undated)",
         filter_backends=[DjangoFilterBackend],
     )
-    def month(self, request: Request, month: str) -> Response:
+    def month(self, request: Request, month: str) -> HttpResponse:
         """One month's photos newest first as parallel arrays, for a grid to lay out; with the
         filters of /api/photos/ and `album`. An ETag makes a re-fetch of an unchanged month a
         304."""
