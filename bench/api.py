@@ -211,8 +211,12 @@ def main() -> None:
             ("month buckets, favourites", "/api/timeline/months/?favorite=true"),
             (f"a month ({month_size:,} photos)", f"/api/timeline/months/{month}/"),
             (f"a month of {BIG_MONTH:,}", "/api/timeline/months/2026-06/"),
+            ("range, every id (select all)", "/api/timeline/range/"),
         ]
-        slow = {f"a month of {BIG_MONTH:,}": max(20, args.runs // 4)}
+        slow = {
+            f"a month of {BIG_MONTH:,}": max(20, args.runs // 4),
+            "range, every id (select all)": max(10, args.runs // 10),
+        }
         print(f"{'request':<30}{'p50 ms':>9}{'p95 ms':>9}   ({args.runs} runs, warm)")
         for name, path in cases:
             p50, p95 = _measure(client, path, headers, slow.get(name, args.runs))
