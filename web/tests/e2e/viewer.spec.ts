@@ -98,6 +98,28 @@ test('a favourite survives a reload', async ({ page, request }) => {
 	);
 });
 
+test('a face on the photo is named from the info panel', async ({ page, request }) => {
+	const token = await apiToken(request);
+	const faces = await apiGet<{ results: { id: number; photo: number; person: number }[] }>(
+		request,
+		'/api/faces/?unknown=false',
+		token
+	);
+	const face = faces.results[0];
+	expect(face, 'a face grouped into a person by the scan').toBeDefined();
+	await signIn(page, undefined, `/photos/${face.photo}`);
+	await viewer(page).getByRole('button', { name: 'Info' }).click();
+	await viewer(page)
+		.getByRole('button', { name: /^Face: / })
+		.first()
+		.click();
+	await viewer(page).getByRole('textbox', { name: 'Name' }).fill('Ada Lovelace');
+	await viewer(page).getByRole('button', { name: 'Save' }).click();
+	await expect(viewer(page).getByRole('button', { name: 'Face: Ada Lovelace' })).toBeVisible();
+	const person = await apiGet<{ name: string }>(request, `/api/people/${face.person}/`, token);
+	expect(person.name).toBe('Ada Lovelace');
+});
+
 test('a video plays in the page', async ({ page, request }) => {
 	const token = await apiToken(request);
 	const id = await uploadAndWait(request, token, makeWebm(scratchDir(), 'clip.webm'));
