@@ -15,13 +15,11 @@ export interface TimelinePhoto {
 	date: string | null;
 	width: number;
 	height: number;
-	video: boolean;
 }
 
 interface MonthRows {
 	ids: number[];
 	dates: (string | null)[];
-	durations: (number | null)[];
 	widths: number[];
 	heights: number[];
 }
@@ -44,8 +42,7 @@ export async function timelineOrder(
 				id,
 				date: rows.dates[i],
 				width: rows.widths[i],
-				height: rows.heights[i],
-				video: rows.durations[i] !== null
+				height: rows.heights[i]
 			})
 		);
 	}
