@@ -75,7 +75,10 @@ export class Timeline {
 	private rows = new Map<string, MonthRows>();
 	private layouts = new Map<string, MonthLayout>();
 	private ratios = new Map<string, Float32Array>();
-	private inflight = new Map<string, { controller: AbortController; promise: Promise<void> }>();
+	private inflight = new Map<
+		string,
+		{ controller: AbortController; promise: Promise<void>; pinned: boolean }
+	>();
 	private where = new Map<number, TilePosition>();
 	private slotIndex = new Map<string, number>();
 	private scroller: Scroller | null = null;
@@ -199,8 +202,8 @@ export class Timeline {
 				(slot) => slot.key
 			)
 		);
-		for (const [key, { controller }] of this.inflight) {
-			if (!keep.has(key)) {
+		for (const [key, { controller, pinned }] of this.inflight) {
+			if (!keep.has(key) && !pinned) {
 				controller.abort();
 				this.inflight.delete(key);
 			}
@@ -228,11 +231,18 @@ export class Timeline {
 		return result;
 	}
 
-	/** A month's rows, fetched once (a second caller waits for the same request). */
-	load(key: string): Promise<void> {
+	/**
+	 * A month's rows, fetched once (a second caller waits for the same request). A `pinned`
+	 * fetch (someone awaits its ids: a reveal, the viewer's next photo) is never cancelled for
+	 * being far from the view.
+	 */
+	load(key: string, pinned = false): Promise<void> {
 		if (this.rows.has(key)) return Promise.resolve();
 		const running = this.inflight.get(key);
-		if (running) return running.promise;
+		if (running) {
+			running.pinned ||= pinned;
+			return running.promise;
+		}
 		const controller = new AbortController();
 		const slot = this.months[this.slotIndex.get(key) ?? -1];
 		const promise = (async () => {
@@ -249,9 +259,11 @@ export class Timeline {
 				this.failed = new Map(this.failed).set(key, errorText(error));
 			} finally {
 				if (this.inflight.get(key)?.controller === controller) this.inflight.delete(key);
+				// A free slot, and measured heights may bring more months near the view.
+				if (!this.disposed) queueMicrotask(() => this.update());
 			}
 		})();
-		this.inflight.set(key, { controller, promise });
+		this.inflight.set(key, { controller, promise, pinned });
 		return promise;
 	}
 
@@ -346,7 +358,7 @@ export class Timeline {
 	}
 
 	async loadIds(key: string): Promise<readonly number[]> {
-		await this.load(key);
+		await this.load(key, true);
 		return this.rows.get(key)?.ids ?? [];
 	}
 
@@ -407,7 +419,7 @@ export class Timeline {
 			}
 		}
 		const at = this.where.get(id);
-		if (at) await this.load(at.key);
+		if (at) await this.load(at.key, true);
 		return this.revealPending() || this.pendingId !== id;
 	}
 
