@@ -48,7 +48,7 @@ try {
 			const main = document.querySelector('main');
 			if (!main) return false;
 			const view = main.getBoundingClientRect();
-			const inView = [...main.querySelectorAll('img')].filter((img) => {
+			const inView = [...main.querySelectorAll('a[href^="/photos/"] img')].filter((img) => {
 				const r = img.getBoundingClientRect();
 				return r.bottom > view.top && r.top < view.bottom && r.width > 0;
 			});
@@ -114,9 +114,9 @@ try {
 		window.__longest = 0;
 		let maxImg = 0;
 		let steps = 0;
-		// Four screens a step, for at most four minutes (a loaded machine draws frames slowly).
+		// Four screens a step, for at most 150 s (a loaded machine draws frames slowly).
 		const step = scroller.clientHeight * 4;
-		const until = performance.now() + 240_000;
+		const until = performance.now() + 150_000;
 		let y = 0;
 		for (; y <= scroller.scrollHeight && performance.now() < until; y += step) {
 			scroller.scrollTop = y;
