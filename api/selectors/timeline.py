@@ -192,7 +192,7 @@ def timeline_range_ids(
     undated last; within a month as the month endpoint), from `start` to `end` inclusive
     whichever comes first; all of them without bounds. Raises KeyError when a bound is not
     among `photos`."""
-    rows = photos.order_by(*MONTH_ORDER).values_list("id", "taken_date")
+    rows = _raw_rows(photos.order_by(*MONTH_ORDER).values_list("id", "taken_date"))
     # A photo's month comes from its local day, its place within the month from its instant:
     # a stable sort by month keeps the instant order inside each month.
     ordered = sorted(rows, key=lambda row: _month_key(row[1]))
