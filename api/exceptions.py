@@ -55,8 +55,10 @@ class ChecksumMismatch(DownloadFailed):
 
 
 class UnknownPhotos(OwnPhotosError):
-    """Photo ids that are not among the acting user's photos (missing or someone else's)."""
+    """Photo ids that are not among the acting user's photos (missing or someone else's): 404,
+    as another user's object is everywhere."""
 
+    status_code = 404
     code = "unknown_photos"
 
     def __init__(self, ids: list[int]) -> None:

@@ -1,7 +1,8 @@
 """django-filter FilterSets for the lists; `/api/search/` reuses PhotoFilter."""
 
 import django_filters
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from rest_framework.exceptions import ValidationError
 
 from api.models import Album, Face, Photo, PhotoTag
 from api.serializers.fields import IdFilter
@@ -32,6 +33,10 @@ class PhotoFilter(django_filters.FilterSet):
     place_id = IdFilter(
         method="_place_id", label="A place id from /api/places/: photos there or inside it"
     )
+    bbox = django_filters.CharFilter(
+        method="_bbox",
+        label="W,S,E,N in degrees: photos taken inside this box (west > east crosses 180°)",
+    )
     hidden = django_filters.BooleanFilter(
         label="true: the hidden photos (left out by default)", method="_keep"
     )
@@ -50,6 +55,7 @@ class PhotoFilter(django_filters.FilterSet):
             "video",
             "place",
             "place_id",
+            "bbox",
             "hidden",
             "in_trash",
         ]
@@ -74,6 +80,19 @@ class PhotoFilter(django_filters.FilterSet):
     def _place_id(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         return queryset.in_place(value)
 
+    def _bbox(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """The map's cluster cells, as /api/places/map/ counts them: (0, 0) is no fix."""
+        try:
+            west, south, east, north = (float(part) for part in value.split(","))
+        except ValueError as exc:
+            raise ValidationError({"bbox": "Give four numbers: west,south,east,north."}) from exc
+        queryset = queryset.filter(gps_lat__gte=south, gps_lat__lte=north).exclude(
+            gps_lat=0, gps_lon=0
+        )
+        if west <= east:
+            return queryset.filter(gps_lon__gte=west, gps_lon__lte=east)
+        return queryset.filter(Q(gps_lon__gte=west) | Q(gps_lon__lte=east))
+
     def _person(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         """A subquery, not a join: a photo with two faces of one person is listed once."""
         return queryset.filter(pk__in=Face.objects.filter(person_id=value).values("photo_id"))
@@ -92,3 +111,34 @@ class AlbumFilter(django_filters.FilterSet):
     class Meta:
         model = Album
         fields = ["kind"]
+
+
+class TimelineFilter(PhotoFilter):
+    """PhotoFilter plus `album`: the photos of an album the caller may see, shared ones too.
+
+    The queryset it narrows is the caller's own photos (`for_user`: the month queries then
+    read the (owner, taken_date) index alone). An album may hold another user's photos when it
+    is shared with the caller, so `album` starts again from the photos the caller may see
+    (`visible_to`, never wider) in an album they may see. Within an album the owner's hidden
+    photos stay, as the album's own list shows them, unless `hidden` says otherwise.
+    """
+
+    album = django_filters.NumberFilter(
+        method="_keep", label="Only the photos of this album (id; albums shared with you too)"
+    )
+
+    class Meta(PhotoFilter.Meta):
+        fields = [*PhotoFilter.Meta.fields, "album"]
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        data = self.form.cleaned_data
+        if data.get("album") is None:
+            return super().filter_queryset(queryset)
+        user = self.request.user
+        album = Album.objects.visible_to(user).filter(pk=int(data["album"]))
+        members = Photo.objects.filter(memberships__album__in=album).values("pk")
+        queryset = Photo.objects.visible_to(user).filter(pk__in=members)
+        if data.get("hidden") is None and not data.get("in_trash"):
+            # PhotoFilter would drop hidden photos; an album keeps them.
+            return django_filters.FilterSet.filter_queryset(self, queryset).filter(in_trash=False)
+        return super().filter_queryset(queryset)

@@ -12,7 +12,7 @@ from geopy.exc import GeocoderServiceError
 
 from api.exceptions import OwnPhotosError
 from api.geo import geocode
-from api.ingest import scan
+from api.ingest import renditions, scan
 from api.ml import enrich
 from api.models import File, Job, Photo, User
 from api.services import enrichment, events, faces, jobs, trash, uploads
@@ -190,3 +190,20 @@ def trash_purge() -> dict[str, int]:
     """Celery beat runs this daily (settings.CELERY_BEAT_SCHEDULE): photos trashed over 30
     days ago are deleted for good."""
     return trash.trash_purge()
+
+
+# Idempotent (a cached MP4 is kept), so acks_late redelivery is safe. The limits sit above the
+# ffmpeg timeout in api/ingest/renditions.py.
+@shared_task(
+    base=DjangoTask,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=renditions.TRANSCODE_SECONDS + 60,
+    time_limit=renditions.TRANSCODE_SECONDS + 120,
+)
+def photo_transcode_video(photo_id: int) -> None:
+    """A browser-playable MP4 of a video the browser cannot play as it is."""
+    photo = Photo.objects.filter(pk=photo_id, is_video=True).first()
+    if photo is not None:
+        renditions.video_transcode(photo=photo)

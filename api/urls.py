@@ -5,8 +5,17 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from api.throttling import SignInThrottle
 from api.views.albums import AlbumViewSet
+from api.views.auth import CookieLoginView, CookieLogoutView, CookieRefreshView
 from api.views.duplicates import DuplicateViewSet
 from api.views.jobs import JobViewSet
+from api.views.library import (
+    ConfigView,
+    ModelsView,
+    ServerView,
+    TrashEmptyView,
+    TrashView,
+    UpdatesView,
+)
 from api.views.people import FaceViewSet, PersonViewSet
 from api.views.photos import PhotoViewSet
 from api.views.places import PlaceViewSet
@@ -34,6 +43,9 @@ urlpatterns = [
         "auth/token/", TokenObtainPairView.as_view(throttle_classes=[SignInThrottle]), name="token"
     ),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/login/", CookieLoginView.as_view(), name="auth-login"),
+    path("auth/refresh/", CookieRefreshView.as_view(), name="auth-refresh"),
+    path("auth/logout/", CookieLogoutView.as_view(), name="auth-logout"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("public/albums/<str:token>/", PublicAlbumView.as_view(), name="public-album"),
@@ -42,5 +54,11 @@ urlpatterns = [
         PublicAlbumThumbnailView.as_view(),
         name="public-album-thumbnail",
     ),
+    path("models/", ModelsView.as_view(), name="models"),
+    path("server/", ServerView.as_view(), name="server"),
+    path("config/", ConfigView.as_view(), name="config"),
+    path("updates/", UpdatesView.as_view(), name="updates"),
+    path("trash/", TrashView.as_view(), name="trash"),
+    path("trash/empty/", TrashEmptyView.as_view(), name="trash-empty"),
     path("", include(router.urls)),
 ]

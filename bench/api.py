@@ -1,10 +1,12 @@
-"""API latency at 100k photos: timeline, list pages, a day, a detail (p50/p95, in process, warm).
+"""API latency at 100k photos: timeline, list pages, a day, a detail, the web grid's months
+(p50/p95, in process, warm).
 
     .venv/bin/python bench/api.py                       # a temporary SQLite file
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ownphotos_x .venv/bin/python bench/api.py
                                                          # creates and drops ownphotos_x_bench_api
 
-Rows only (no files): 100,000 photos over 15 years for one user and 10,000 for a second one.
+Rows only (no files): 100,000 photos over 15 years for one user and 10,000 for a second one,
+plus one month (June 2026) of 5,000 photos for the web grid's worst case.
 Requests go through Django's test Client with a JWT, so routing, auth, filters, pagination,
 serialization and rendering are all measured.
 """
@@ -85,6 +87,31 @@ def _photos(owner, count: int, seed: int) -> list:
     return rows
 
 
+BIG_MONTH = 5_000
+
+
+def _big_month(owner, count: int) -> list:
+    """`count` photos in June 2026, a few minutes apart, some with a video's duration."""
+    from api.models import Photo
+
+    start = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    return [
+        Photo(
+            owner=owner,
+            content_hash=f"{3:08x}{n:056x}",
+            mime="image/jpeg",
+            taken_at=start + dt.timedelta(minutes=8 * n),
+            taken_date=(start + dt.timedelta(minutes=8 * n)).date(),
+            width=4032,
+            height=3024,
+            is_video=n % 30 == 0,
+            duration=12.0 if n % 30 == 0 else None,
+            favorite=n % 20 == 0,
+        )
+        for n in range(count)
+    ]
+
+
 def _cursor(photo, count: int) -> str:
     """The `next` cursor a client holds after paging down to `photo` (it carries the count)."""
     data = {
@@ -138,6 +165,7 @@ def main() -> None:
         began = time.perf_counter()
         Photo.objects.bulk_create(_photos(owner, args.photos, 1), batch_size=5000)
         Photo.objects.bulk_create(_photos(other, args.photos // 10, 2), batch_size=5000)
+        Photo.objects.bulk_create(_big_month(owner, BIG_MONTH), batch_size=5000)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
         print(
@@ -168,6 +196,10 @@ def main() -> None:
             .taken_date
         )
         detail = ordered[args.photos // 2]
+        month = day.isoformat()[:7]
+        month_size = ordered.filter(
+            taken_date__year=int(month[:4]), taken_date__month=int(month[5:])
+        ).count()
         cases = [
             ("timeline", "/api/timeline/"),
             ("list, first page (100)", "/api/photos/"),
@@ -175,11 +207,20 @@ def main() -> None:
             ("list, favourites", "/api/photos/?favorite=true"),
             ("a day's photos", f"/api/timeline/{day.isoformat()}/"),
             ("one photo", f"/api/photos/{detail.pk}/"),
+            ("month buckets", "/api/timeline/months/"),
+            ("month buckets, favourites", "/api/timeline/months/?favorite=true"),
+            (f"a month ({month_size:,} photos)", f"/api/timeline/months/{month}/"),
+            (f"a month of {BIG_MONTH:,}", "/api/timeline/months/2026-06/"),
+            ("range, every id (select all)", "/api/timeline/range/"),
         ]
-        print(f"{'request':<26}{'p50 ms':>9}{'p95 ms':>9}   ({args.runs} runs, warm)")
+        slow = {
+            f"a month of {BIG_MONTH:,}": max(20, args.runs // 4),
+            "range, every id (select all)": max(10, args.runs // 10),
+        }
+        print(f"{'request':<30}{'p50 ms':>9}{'p95 ms':>9}   ({args.runs} runs, warm)")
         for name, path in cases:
-            p50, p95 = _measure(client, path, headers, args.runs)
-            print(f"{name:<26}{p50:>9.2f}{p95:>9.2f}")
+            p50, p95 = _measure(client, path, headers, slow.get(name, args.runs))
+            print(f"{name:<30}{p50:>9.2f}{p95:>9.2f}")
     finally:
         drop()
 

@@ -64,10 +64,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    # Refresh tokens used once or signed out (the web app's sign-in rotates them).
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "rest_framework_simplejwt.token_blacklist",
     "api",
 ]
 
@@ -197,6 +198,13 @@ STATIC_ROOT = Path(os.environ.get("OWNPHOTOS_STATIC_ROOT", DATA_DIR / "static"))
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+# The web app (`web/`, built by `make install`): its files are served at the site's root, the
+# content-hashed ones under /_app/immutable/ cached for a year; index.html comes from
+# api.views.spa for every client route.
+WEB_BUILD_DIR = Path(os.environ.get("OWNPHOTOS_WEB_BUILD", BASE_DIR / "web" / "build")).expanduser()
+WHITENOISE_ROOT = WEB_BUILD_DIR
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/_app/immutable/|\.[0-9a-f]{12}\.\w+$"
+
 # Uploads stream to a temporary file past this size instead of being held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Beside the upload folders, not in /tmp (often RAM): a kept upload is then a rename.
@@ -213,6 +221,8 @@ MAX_PIXELS = int(os.environ.get("OWNPHOTOS_MAX_PIXELS", str(100_000_000)))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # The web app's httpOnly access cookie (<img>, <video>, downloads); CSRF for writes.
+        "api.authentication.CookieJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -298,6 +308,7 @@ CELERY_TASK_ROUTES = {
     "api.tasks.events_regenerate": {"queue": "ingest"},
     "api.tasks.trash_purge": {"queue": "ingest"},
     "api.tasks.enrichment_refresh": {"queue": "ingest"},
+    "api.tasks.photo_transcode_video": {"queue": "ingest"},
 }
 # How often beat looks for jobs whose workers stopped reporting (JOB_HEARTBEAT_TIMEOUT).
 JOB_CHECK_SECONDS = float(os.environ.get("OWNPHOTOS_JOB_CHECK_SECONDS", "60"))
@@ -312,6 +323,10 @@ CELERY_BEAT_SCHEDULE = {
     "enrichment-refresh": {"task": "api.tasks.enrichment_refresh", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+# The web app's map: empty draws the countries basemap bundled with the app (no request to any
+# other host); a MapLibre style URL (OpenStreetMap, a self-hosted PMTiles style) adds streets.
+MAP_STYLE_URL = os.environ.get("OWNPHOTOS_MAP_STYLE_URL", "")
 
 # `manage.py bootstrap_admin` gives a new admin this password instead of generating one.
 ADMIN_PASSWORD = os.environ.get("OWNPHOTOS_ADMIN_PASSWORD", "")

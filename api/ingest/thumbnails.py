@@ -80,15 +80,22 @@ def thumbnail_render(*, media: Media) -> tuple[Image.Image, bool]:
     image, partial = _decode(media.image, longest)
     try:
         big = _fit(image, longest)
-        if media.apply_orientation and media.orientation in _TRANSPOSE:
-            big = big.transpose(_TRANSPOSE[media.orientation])
-        big = _rgb(big)
+        if media.apply_orientation:
+            big = oriented(big, media.orientation)
+        big = rgb(big)
         if big is image:
             big = image.copy()
     finally:
         if image is not media.image:
             image.close()  # the re-opened truncated file
     return big, partial
+
+
+def oriented(image: Image.Image, orientation: int | None) -> Image.Image:
+    """`image` turned as its EXIF orientation says (the same image when upright)."""
+    if orientation in _TRANSPOSE:
+        return image.transpose(_TRANSPOSE[orientation])
+    return image
 
 
 def _decode(image: Image.Image, longest: int) -> tuple[Image.Image, bool]:
@@ -131,13 +138,13 @@ def _fit(image: Image.Image, longest: int) -> Image.Image:
         return image
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     if image.mode not in ("RGB", "RGBA", "L", "LA"):
-        image = _rgb(image)
+        image = rgb(image)
     if scale > 0.5:
         return image.resize(size, Image.Resampling.BICUBIC)
     return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
 
 
-def _rgb(image: Image.Image) -> Image.Image:
+def rgb(image: Image.Image) -> Image.Image:
     """RGB for the encoders; transparency is laid on white, as a viewer would show it."""
     if image.mode == "RGB":
         return image

@@ -1,13 +1,22 @@
 """Reads on people and faces, each starting from what the acting user owns."""
 
 import io
+from collections import defaultdict
+from dataclasses import dataclass
 
+import numpy as np
 from django.db.models import F, Q, QuerySet
 from PIL import Image
 
 from api.exceptions import NotFound
+from api.ml import clustering
 from api.ml import faces as face_model
-from api.models import Face, Person, User
+from api.models import Face, FaceNotPerson, Person, User
+
+# Suggestions further than this from every face of a person are noise, not a guess.
+SUGGEST_MAX_DISTANCE = 0.7
+# Nearest faces looked at per face in review: enough to reach a few distinct people.
+_SUGGEST_NEIGHBOURS = 50
 
 # A crop shows the face with this much of its size around it, at most this many pixels.
 CROP_MARGIN = 0.3
@@ -55,3 +64,88 @@ def face_crop_jpeg(*, face: Face) -> bytes:
     out = io.BytesIO()
     crop.save(out, format="JPEG", quality=90)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    person: int
+    name: str | None
+    distance: float
+    cover_url: str | None
+
+
+@dataclass(frozen=True)
+class ReviewFace:
+    id: int
+    photo: int
+    box: list[int]
+    crop_url: str
+    suggestions: list[Suggestion]
+
+
+def faces_review(
+    *, by: User, offset: int = 0, limit: int = 20, per_face: int = 3
+) -> tuple[int, list[ReviewFace]]:
+    """ "Who is this?": `by`'s faces in no person (newest photos first), each with the visible
+    people whose faces are nearest, closest first. A person the face was marked "not" for, or
+    one already in the face's photo, is never suggested. Returns (count of such faces, page).
+    """
+    queue = Face.objects.for_user(by).unknown().filter(photo__in_trash=False)
+    count = queue.count()
+    page = list(
+        queue.order_by("-photo__taken_at", "-photo_id", "pk").only(
+            "pk", "photo_id", "top", "right", "bottom", "left", "encoding"
+        )[offset : offset + limit]
+    )
+    if not page:
+        return count, []
+    known = list(
+        Face.objects.for_user(by)
+        .filter(person__isnull=False, person__hidden=False)
+        .values_list("photo_id", "person_id", "encoding")
+    )
+    forbidden: dict[int, set[int]] = defaultdict(set)
+    for face_id, person_id in FaceNotPerson.objects.filter(
+        face_id__in=[face.pk for face in page]
+    ).values_list("face_id", "person_id"):
+        forbidden[face_id].add(person_id)
+    occupied = {(person_id, photo_id) for photo_id, person_id, _ in known}
+    distances, positions = clustering.nearest(
+        face_model.encodings_from_bytes([face.encoding for face in page]),
+        face_model.encodings_from_bytes([row[2] for row in known]) if known else np.empty((0, 128)),
+        k=_SUGGEST_NEIGHBOURS,
+    )
+    chosen: list[list[tuple[int, float]]] = []
+    for row, face in enumerate(page):
+        best: dict[int, float] = {}
+        for distance, position in zip(distances[row], positions[row], strict=True):
+            person_id = known[position][1]
+            if distance > SUGGEST_MAX_DISTANCE or len(best) == per_face:
+                break
+            if person_id in forbidden[face.pk] or (person_id, face.photo_id) in occupied:
+                continue
+            best.setdefault(person_id, float(distance))
+        chosen.append(list(best.items()))
+    people = Person.objects.in_bulk({pk for picks in chosen for pk, _ in picks})
+    return count, [
+        ReviewFace(
+            id=face.pk,
+            photo=face.photo_id,
+            box=face.box,
+            crop_url=f"/api/faces/{face.pk}/crop/",
+            suggestions=[
+                Suggestion(
+                    person=pk,
+                    name=people[pk].name,
+                    distance=round(distance, 4),
+                    cover_url=(
+                        f"/api/faces/{people[pk].cover_face_id}/crop/"
+                        if people[pk].cover_face_id
+                        else None
+                    ),
+                )
+                for pk, distance in picks
+            ],
+        )
+        for face, picks in zip(page, chosen, strict=True)
+    ]

@@ -30,10 +30,12 @@ def photo_list(*, photos: QuerySet[Photo]) -> QuerySet[Photo]:
 
 
 def photo_detail(*, photos: QuerySet[Photo]) -> QuerySet[Photo]:
-    """A scoped photo queryset with its place joined, its files, faces and tags in one query
-    each."""
-    files = File.objects.only("id", "photo_id", "path", "missing").order_by("path")
-    faces = Face.objects.only("id", "photo_id", "top", "right", "bottom", "left", "person_id")
+    """A scoped photo queryset with its place joined, its files, faces (with their people's
+    names) and tags in one query each."""
+    files = File.objects.only("id", "photo_id", "path", "missing", "size").order_by("path")
+    faces = Face.objects.select_related("person").only(
+        "id", "photo_id", "top", "right", "bottom", "left", "person_id", "person__name"
+    )
     tags = PhotoTag.objects.only("id", "photo_id", "name").order_by("-score", "name")
     return photos.select_related("place__parent__parent").prefetch_related(
         Prefetch("files", queryset=files),

@@ -1,20 +1,21 @@
 """Reads of tags: what the caller's library shows, and how often."""
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from api.ml import scenes
 from api.models import Photo, PhotoTag
 
 
 def things_list(*, photos: QuerySet[Photo]) -> list[dict]:
-    """[{"tag", "count"}] over `photos` (already scoped and filtered), most frequent first."""
+    """[{"tag", "count", "photo"}] over `photos` (already scoped and filtered), most frequent
+    first; `photo` is one photo with the tag (the newest added), for its thumbnail."""
     rows = (
         PhotoTag.objects.filter(photo__in=photos.values("pk"))
         .values("name")
-        .annotate(count=Count("photo", distinct=True))
+        .annotate(count=Count("photo", distinct=True), photo=Max("photo"))
         .order_by("-count", "name")
     )
-    return [{"tag": row["name"], "count": row["count"]} for row in rows]
+    return [{"tag": row["name"], "count": row["count"], "photo": row["photo"]} for row in rows]
 
 
 def tag_vocabulary(*, photos: QuerySet[Photo]) -> list[str]:

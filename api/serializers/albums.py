@@ -114,8 +114,20 @@ class AlbumUpdateSerializer(serializers.Serializer):
     sort = serializers.ChoiceField(choices=Album.Sort.choices, required=False)
 
 
+class AlbumMergeSerializer(serializers.Serializer):
+    into = serializers.IntegerField(help_text="The id of the album that receives the photos")
+
+
 class AlbumPhotosSerializer(serializers.Serializer):
-    photos = serializers.ListField(child=IdField(), min_length=1, max_length=10_000)
+    """Photo ids as `ids` (the web app's bulk actions) or `photos` (as in an album)."""
+
+    ids = serializers.ListField(child=IdField(), min_length=1, max_length=10_000, required=False)
+    photos = serializers.ListField(child=IdField(), min_length=1, max_length=10_000, required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if ("ids" in attrs) == ("photos" in attrs):
+            raise serializers.ValidationError("Give the photo ids as either `ids` or `photos`.")
+        return {"photos": attrs.get("ids", attrs.get("photos"))}
 
 
 class AlbumShareSerializer(serializers.Serializer):

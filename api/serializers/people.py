@@ -21,10 +21,13 @@ class PersonSerializer(serializers.ModelSerializer):
 class PersonPatchSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=256, required=False, allow_blank=False)
     hidden = serializers.BooleanField(required=False)
+    cover_face = serializers.IntegerField(
+        required=False, help_text="The id of one of the person's faces, shown as their cover."
+    )
 
     def validate(self, attrs: dict) -> dict:
         if not attrs:
-            raise serializers.ValidationError("Give `name` or `hidden`.")
+            raise serializers.ValidationError("Give `name`, `hidden` or `cover_face`.")
         return attrs
 
 
@@ -55,3 +58,25 @@ class FacePatchSerializer(serializers.Serializer):
         if len(attrs) != 1:
             raise serializers.ValidationError("Give exactly one of `person` or `not_person`.")
         return attrs
+
+
+class SuggestionSerializer(serializers.Serializer):
+    person = serializers.IntegerField()
+    name = serializers.CharField(allow_null=True)
+    distance = serializers.FloatField(help_text="To the person's nearest face; lower is closer.")
+    cover_url = serializers.CharField(allow_null=True)
+
+
+class FaceReviewSerializer(serializers.Serializer):
+    """A face in no person, with the people it looks most like."""
+
+    id = serializers.IntegerField()
+    photo = serializers.IntegerField()
+    box = serializers.ListField(child=serializers.IntegerField())
+    crop_url = serializers.CharField()
+    suggestions = SuggestionSerializer(many=True)
+
+
+class FaceReviewPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Faces in no person, in all.")
+    results = FaceReviewSerializer(many=True)

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from api.models import Photo
 from api.models.photo import DateSource
 from api.serializers.places import PlaceSerializer
+from api.services.photos import BULK_ACTIONS
 from api.services.steps import photo_steps_state
 
 
@@ -120,6 +121,7 @@ class FaceSerializer(serializers.Serializer):
         help_text="top, right, bottom, left",
     )
     person = serializers.IntegerField(allow_null=True)
+    person_name = serializers.CharField(allow_null=True, help_text="null: unnamed or no person")
 
 
 class StepStateSerializer(serializers.Serializer):
@@ -147,6 +149,14 @@ class PhotoDetailSerializer(PhotoListSerializer):
         read_only=True,
         help_text="where taken_at came from; empty until the metadata is read",
     )
+    exposure_time = serializers.FloatField(read_only=True, allow_null=True, help_text="seconds")
+    timezone_offset = serializers.IntegerField(
+        source="tz_offset",
+        read_only=True,
+        allow_null=True,
+        help_text="Minutes east of UTC where taken; null when the zone is unknown",
+    )
+    size = serializers.SerializerMethodField(help_text="Bytes of the original")
 
     to_representation = serializers.ModelSerializer.to_representation
 
@@ -159,6 +169,9 @@ class PhotoDetailSerializer(PhotoListSerializer):
             "camera_model",
             "lens",
             "exposure",
+            "exposure_time",
+            "timezone_offset",
+            "size",
             "f_number",
             "iso",
             "focal_length",
@@ -187,6 +200,11 @@ class PhotoDetailSerializer(PhotoListSerializer):
             return []
         return [file.path for file in photo.files.all()]
 
+    def get_size(self, photo: Photo) -> int | None:
+        """Bytes of the original (from the prefetched files; every file has the same bytes)."""
+        sizes = [file.size for file in photo.files.all() if not file.missing]
+        return sizes[0] if sizes else None
+
     @extend_schema_field(PlaceSerializer(allow_null=True))
     def get_place(self, photo: Photo) -> dict | None:
         """`{"country", "state", "city"}` (place and parents joined by the detail selector)."""
@@ -200,7 +218,13 @@ class PhotoDetailSerializer(PhotoListSerializer):
     def get_faces(self, photo: Photo) -> list[dict]:
         """Faces left to right (prefetched by the detail selector), boxes in displayed pixels."""
         return [
-            {"id": face.pk, "box": face.box, "person": face.person_id} for face in photo.faces.all()
+            {
+                "id": face.pk,
+                "box": face.box,
+                "person": face.person_id,
+                "person_name": face.person.name if face.person_id else None,
+            }
+            for face in photo.faces.all()
         ]
 
     @extend_schema_field(
@@ -232,4 +256,29 @@ class UploadResultSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The photo, new (201) or already there (200).")
     job = serializers.IntegerField(
         allow_null=True, help_text="The job finishing metadata and thumbnails; null if known."
+    )
+
+
+class VideoStateSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["pending", "failed"])
+    detail = serializers.CharField(required=False, help_text="Why the transcode failed")
+
+
+class PhotoBulkSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=10_000
+    )
+    action = serializers.ChoiceField(choices=BULK_ACTIONS)
+
+
+class PhotoBulkResultSerializer(serializers.Serializer):
+    updated = serializers.IntegerField(help_text="Photos changed (those already so are not)")
+
+
+class PhotoDownloadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=10_000,
+        help_text="Photo ids; a form may repeat the field (ids=1&ids=2)",
     )

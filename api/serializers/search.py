@@ -30,3 +30,11 @@ class RankedPhotosSerializer(serializers.Serializer):
 
 class ImageQuerySerializer(serializers.Serializer):
     file = serializers.FileField(help_text="An image; it is not stored in the library.")
+
+
+class SearchSuggestionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["person", "place", "tag", "date"])
+    label = serializers.CharField(help_text='What to show: "Anna", "Paris, France", "July 2019"')
+    filter = serializers.DictField(
+        help_text='Filters of /api/photos/ that show its photos, e.g. {"person": 3}'
+    )

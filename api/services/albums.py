@@ -111,6 +111,22 @@ def album_delete(*, by: User, album: Album) -> None:
 
 
 @transaction.atomic
+def album_merge(*, by: User, album: Album, into: int) -> Album:
+    """Append `album`'s photos to `by`'s album `into`, then delete `album` (an event is only
+    dismissed, as album_delete does). Returns `into`."""
+    source = _own_album(by=by, album=album)
+    target = _own_album(by=by, album=Album(pk=into))
+    if source.pk == target.pk:
+        raise OwnPhotosError("An album cannot be merged into itself.")
+    ids = list(source.memberships.order_by("order", "id").values_list("photo_id", flat=True))
+    if ids:
+        album_add_photos(by=by, album=target, photo_ids=ids)
+    album_delete(by=by, album=source)
+    target.refresh_from_db()
+    return target
+
+
+@transaction.atomic
 def album_add_photos(*, by: User, album: Album, photo_ids: list[int]) -> Album:
     """Append `by`'s photos to the album; photos already in it stay where they are."""
     album = _own_album(by=by, album=album)

@@ -55,6 +55,18 @@ def person_hide(*, by: User, person: Person | int, hidden: bool = True) -> Perso
     return person
 
 
+def person_set_cover(*, by: User, person: Person | int, face: Face | int) -> Person:
+    """Show `face` as the person's cover; it must be one of their faces. Recounting keeps it
+    while the face stays theirs."""
+    person = person_get(by=by, person=person)
+    face_id = getattr(face, "pk", face)
+    if not person.faces.filter(pk=face_id).exists():
+        raise OwnPhotosError(f"Face {face_id} is not one of this person's faces.")
+    person.cover_face_id = face_id
+    person.save(update_fields=["cover_face", "updated_at"])
+    return person
+
+
 def person_merge(*, by: User, person: Person | int, into: Person | int) -> Person:
     """Move every face of `person` into `into` and delete `person`.
 

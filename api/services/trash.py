@@ -54,6 +54,14 @@ def trash_purge(
     return counts
 
 
+def trash_empty(*, by: User) -> dict[str, int]:
+    """Purge every photo in `by`'s trash now, whenever it was trashed."""
+    # A photo trashed this very instant is not older than `now`: look a second ahead.
+    return trash_purge(
+        older_than=dt.timedelta(0), now=timezone.now() + dt.timedelta(seconds=1), user=by
+    )
+
+
 def _upload_delete(path: Path) -> int:
     """Remove an uploaded original, refusing anything outside the upload folder."""
     if not path.resolve().is_relative_to(Path(settings.UPLOAD_DIR).resolve()):

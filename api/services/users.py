@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from api.exceptions import InvalidLibrary, PathOutsideLibrary
+from api.exceptions import InvalidLibrary, OwnPhotosError, PathOutsideLibrary
 from api.models import Library, User
 
 
@@ -100,3 +100,13 @@ def user_tokens_revoke(*, user: User) -> int:
         [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
     )
     return len(revoked)
+
+
+def user_password_change(*, user: User, old_password: str, new_password: str) -> User:
+    """The user's own change: the current password must be right (the new one is validated
+    by the serializer, as `createuser` validates it)."""
+    if not user.check_password(old_password):
+        raise OwnPhotosError("The current password is not right.")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return user

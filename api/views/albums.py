@@ -10,6 +10,7 @@ from api.models import Album
 from api.selectors.albums import album_list, album_photos
 from api.serializers.albums import (
     AlbumCreateSerializer,
+    AlbumMergeSerializer,
     AlbumPhotosSerializer,
     AlbumSerializer,
     AlbumShareResultSerializer,
@@ -22,6 +23,7 @@ from api.services.albums import (
     album_add_photos,
     album_create,
     album_delete,
+    album_merge,
     album_public_link,
     album_remove_photos,
     album_share,
@@ -100,6 +102,35 @@ class AlbumViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
         change = album_add_photos if request.method == "POST" else album_remove_photos
         album = change(by=request.user, album=album, photo_ids=body.validated_data["photos"])
         return self._answer(album)
+
+    @extend_schema(
+        request=AlbumPhotosSerializer,
+        responses={
+            200: AlbumSerializer,
+            404: OpenApiResponse(description="Not the caller's album, or photos not theirs"),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="photos/remove")
+    def photos_remove(self, request: Request, pk: str | None = None) -> Response:
+        """Take the photos out of the album (a POST, for clients that send no DELETE body)."""
+        album = self.get_object()
+        body = AlbumPhotosSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        album = album_remove_photos(
+            by=request.user, album=album, photo_ids=body.validated_data["photos"]
+        )
+        return self._answer(album)
+
+    @extend_schema(request=AlbumMergeSerializer, responses=AlbumSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str | None = None) -> Response:
+        """Move this album's photos into album `into` (the caller's), then delete this one;
+        an event is dismissed, so regrouping does not bring it back."""
+        album = self.get_object()
+        body = AlbumMergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        into = album_merge(by=request.user, album=album, into=body.validated_data["into"])
+        return self._answer(into)
 
     @extend_schema(
         request=AlbumShareSerializer,

@@ -1,10 +1,13 @@
+from dataclasses import asdict
+
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -14,6 +17,7 @@ from api.serializers.fields import IdFilter
 from api.serializers.people import (
     FaceDetailSerializer,
     FacePatchSerializer,
+    FaceReviewPageSerializer,
     PersonMergeSerializer,
     PersonPatchSerializer,
     PersonSerializer,
@@ -21,6 +25,14 @@ from api.serializers.people import (
 from api.services import faces as face_services
 from api.services import people as people_services
 from api.views.base import OwnedViewSet
+
+
+def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    try:
+        value = int(request.query_params.get(name, default))
+    except ValueError as exc:
+        raise ValidationError({name: "Give a whole number."}) from exc
+    return min(max(value, low), high)
 
 
 class PersonFilter(filters.FilterSet):
@@ -60,6 +72,10 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewS
         if "hidden" in data.validated_data:
             person = people_services.person_hide(
                 by=request.user, person=person, hidden=data.validated_data["hidden"]
+            )
+        if "cover_face" in data.validated_data:
+            person = people_services.person_set_cover(
+                by=request.user, person=person, face=data.validated_data["cover_face"]
             )
         return Response(PersonSerializer(person).data)
 
@@ -113,6 +129,22 @@ class FaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet
         else:
             face = face_services.face_assign(by=request.user, face=face, person=values["person"])
         return Response(FaceDetailSerializer(face).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("offset", int, description="Faces to skip (default 0)"),
+            OpenApiParameter("limit", int, description="Faces to return (default 20, at most 100)"),
+        ],
+        responses=FaceReviewPageSerializer,
+    )
+    @action(detail=False, filter_backends=[])
+    def review(self, request: Request) -> Response:
+        """ "Who is this?": faces in no person, with the nearest people as suggestions."""
+        offset = _int_param(request, "offset", 0, 0, 10**9)
+        limit = _int_param(request, "limit", 20, 1, 100)
+        count, faces = selectors.faces_review(by=request.user, offset=offset, limit=limit)
+        page = {"count": count, "results": [asdict(face) for face in faces]}
+        return Response(FaceReviewPageSerializer(page).data)
 
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

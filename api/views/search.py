@@ -11,11 +11,13 @@ from api.filters import PhotoFilter
 from api.models import Photo
 from api.search.ranking import photos_search
 from api.search.similar import Ranked, query_image_render, similar_to_image
+from api.search.suggest import search_suggest
 from api.selectors.photos import photos_ranked
 from api.serializers.search import (
     ImageQuerySerializer,
     RankedPhotoSerializer,
     RankedPhotosSerializer,
+    SearchSuggestionSerializer,
 )
 from api.views.base import OwnedViewSet
 from api.views.pagination import PagePagination
@@ -104,3 +106,13 @@ class SearchViewSet(OwnedViewSet):
         return ranked_response(
             ranked=similar_to_image(owner=request.user, photos=photos, image=image), photos=photos
         )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description="What has been typed so far")],
+        responses=SearchSuggestionSerializer(many=True),
+    )
+    @action(detail=False, filter_backends=[], pagination_class=None)
+    def suggest(self, request: Request) -> Response:
+        """The caller's people, places, tags and dates matching `q`, at most 10, each with
+        the filters of /api/photos/ that show its photos."""
+        return Response(search_suggest(user=request.user, text=request.query_params.get("q", "")))

@@ -6,9 +6,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.models import User
-from api.serializers.users import UserCreateSerializer, UserSerializer, UserUpdateSerializer
+from api.serializers.users import (
+    PasswordChangeSerializer,
+    UserCreateSerializer,
+    UsernameSerializer,
+    UserSerializer,
+    UserUpdateSerializer,
+)
 from api.services.signin import signin_unlock
-from api.services.users import library_add, user_create_or_update, user_deactivate
+from api.services.users import (
+    library_add,
+    user_create_or_update,
+    user_deactivate,
+    user_password_change,
+)
 
 
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -61,6 +72,32 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         user = self.get_object()
         signin_unlock(username=user.username)
         return Response(UserSerializer(user).data)
+
+    @extend_schema(responses=UsernameSerializer(many=True))
+    @action(detail=False, permission_classes=[permissions.IsAuthenticated], pagination_class=None)
+    def names(self, request: Request) -> Response:
+        """The active users an album can be shared with: everyone but the caller."""
+        users = User.objects.filter(is_active=True).exclude(pk=request.user.pk)
+        rows = users.order_by("username").values("username")
+        return Response(UsernameSerializer(rows, many=True).data)
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="me/password",
+        permission_classes=[permissions.IsAuthenticated],
+    )
+    def password(self, request: Request) -> Response:
+        """Change the caller's own password, given the current one."""
+        body = PasswordChangeSerializer(data=request.data, context={"user": request.user})
+        body.is_valid(raise_exception=True)
+        user_password_change(
+            user=request.user,
+            old_password=body.validated_data["old_password"],
+            new_password=body.validated_data["new_password"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=UserSerializer)
     @action(detail=False, permission_classes=[permissions.IsAuthenticated])

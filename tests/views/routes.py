@@ -7,6 +7,10 @@ from drf_spectacular.generators import SchemaGenerator
 PUBLIC = {
     "/api/auth/token/",
     "/api/auth/token/refresh/",
+    # The web app's sign-in: its cookies, not a login, open them (tests/views/test_auth_cookies.py).
+    "/api/auth/login/",
+    "/api/auth/refresh/",
+    "/api/auth/logout/",
     "/api/schema/",
     "/api/docs/",
     # Public album links: the token, not a login, opens them (tests/views/test_public.py).

@@ -79,7 +79,7 @@ def test_photos_are_added_and_removed_in_bulk_and_can_be_replaced_in_a_given_ord
     assert page["results"][0]["thumbnails"]["small"] == f"/api/photos/{c}/thumbnail/small/"
 
 
-def test_unknown_or_foreign_photo_ids_are_400_listing_them_and_change_nothing(scanned, scanned_api):
+def test_unknown_or_foreign_photo_ids_are_404_listing_them_and_change_nothing(scanned, scanned_api):
     mine = _ids(scanned, DSCN[0])[0]
     foreign = PhotoFactory(owner=UserFactory(username="carol")).pk
     album = _create(scanned_api, "kept", [mine])
@@ -92,7 +92,7 @@ def test_unknown_or_foreign_photo_ids_are_400_listing_them_and_change_nothing(sc
         ("patch", url, {"cover": foreign}),
     ]:
         response = getattr(scanned_api, method)(path, body, format="json")
-        assert response.status_code == 400, (method, path)
+        assert response.status_code == 404, (method, path)
         assert response.json()["code"] == "unknown_photos"
         assert str(foreign) in response.json()["detail"]
 

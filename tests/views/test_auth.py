@@ -54,7 +54,7 @@ def test_a_bad_refresh_token_is_401():
 def _every_protected_request(user):
     photo = PhotoFactory(owner=user, taken_at=dt.datetime(2020, 5, 1, tzinfo=dt.UTC))
     job = JobFactory(owner=user)
-    values = {"id": photo.pk, "size": "small", "date": "2020-05-01"}
+    values = {"id": photo.pk, "size": "small", "date": "2020-05-01", "month": "2020-05"}
     for method, path in api_operations():
         if path in PUBLIC:
             continue

@@ -1,5 +1,7 @@
 """Another user's objects answer 404 on every detail route, and stay as they were."""
 
+import subprocess
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -22,6 +24,10 @@ def test_every_detail_route_is_404_for_another_user(user, other_user, library):
     LibraryFactory(owner=user, path=str(library.resolve()))
     file = file_register(owner=user, path=library / "exif" / "Canon_40D.jpg")
     photo = file_extract(file=file)
+    clip = library / "clip.mp4"
+    command = ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc=duration=1"]
+    subprocess.run([*command, "-c:v", "libx264", "-pix_fmt", "yuv420p", str(clip)], check=True)
+    video = file_extract(file=file_register(owner=user, path=clip))
     job = JobFactory(owner=user, state=Job.State.FAILED)
     face, spare_face = (
         Face.objects.create(
@@ -41,9 +47,11 @@ def test_every_detail_route_is_404_for_another_user(user, other_user, library):
         **BODIES,
         ("post", "/api/albums/{id}/photos/"): {"photos": [photo.pk]},
         ("delete", "/api/albums/{id}/photos/"): {"photos": [photo.pk]},
+        ("post", "/api/albums/{id}/photos/remove/"): {"ids": [photo.pk]},
         ("patch", "faces"): {"person": person.pk},
         ("patch", "people"): {"name": "Ada"},
         ("post", "people"): {"into": person.pk},
+        ("post", "/api/albums/{id}/merge/"): {"into": album_create(by=user, title="into").pk},
     }
 
     routes = [
@@ -65,6 +73,7 @@ def test_every_detail_route_is_404_for_another_user(user, other_user, library):
             object_id = album_create(by=user, title="mine", photo_ids=[photo.pk]).pk
         else:
             object_id = spare.pk if path.endswith("/merge/") else ids.get(resource, photo.pk)
+            object_id = video.pk if path.endswith("/video/") else object_id
         url = fill(path, id=object_id, **values)
         body = bodies.get((method, path), bodies.get((method, resource)))
         denied = getattr(stranger, method)(url, body, format="json")

@@ -175,7 +175,9 @@ def test_photo_detail_lists_its_faces_with_boxes_and_people(api, people):
     putin, _ = people
     face = putin.faces.select_related("photo").first()
     body = api.get(f"/api/photos/{face.photo_id}/").json()
-    assert body["faces"] == [{"id": face.pk, "box": face.box, "person": putin.pk}]
+    assert body["faces"] == [
+        {"id": face.pk, "box": face.box, "person": putin.pk, "person_name": putin.name}
+    ]
 
 
 def test_photo_list_filters_by_person(api, people, theirs):

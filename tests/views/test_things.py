@@ -42,10 +42,11 @@ def test_tag_filter_keeps_the_callers_photos_with_that_tag(api, tagged):
 
 @pytest.mark.django_db
 def test_things_counts_the_callers_visible_photos_per_tag(api, tagged):
+    beach, forest = tagged["beach"].pk, tagged["forest"].pk
     assert api.get("/api/things/").json() == [
-        {"tag": "outdoor", "count": 2},
-        {"tag": "beach", "count": 1},
-        {"tag": "forest", "count": 1},
+        {"tag": "outdoor", "count": 2, "photo": max(beach, forest)},
+        {"tag": "beach", "count": 1, "photo": beach},
+        {"tag": "forest", "count": 1, "photo": forest},
     ]
 
 

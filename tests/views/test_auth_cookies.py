@@ -1,0 +1,139 @@
+"""The web app's sign-in: httpOnly cookies, CSRF, rotation, blacklisting, cookie auth."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import PhotoFactory
+
+PASSWORD = "correct horse battery staple"
+
+
+def _login(client: APIClient, username: str = "alice", password: str = PASSWORD):
+    return client.post(
+        "/api/auth/login/", {"username": username, "password": password}, format="json"
+    )
+
+
+def _csrf(client: APIClient) -> dict:
+    return {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
+
+
+@pytest.fixture
+def browser() -> APIClient:
+    """A client that checks CSRF as a browser's requests are checked."""
+    return APIClient(enforce_csrf_checks=True)
+
+
+@pytest.mark.django_db
+def test_login_sets_httponly_strict_cookies_and_answers_the_access_token(user, browser):
+    response = _login(browser)
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"access", "access_expires"}
+    refresh, access = response.cookies["ownphotos_refresh"], response.cookies["ownphotos_access"]
+    for cookie, path in ((refresh, "/api/auth/"), (access, "/api/")):
+        assert cookie["httponly"] is True
+        assert cookie["samesite"] == "Strict"
+        assert cookie["path"] == path
+    assert int(access["max-age"]) == 5 * 60  # simplejwt's default access lifetime
+    assert int(refresh["max-age"]) == 24 * 3600
+    assert access.value == body["access"]
+    assert body["access_expires"] > 0
+    csrf = response.cookies["csrftoken"]
+    assert not csrf["httponly"]  # the page reads it to send X-CSRFToken
+    browser.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access']}")
+    assert browser.get("/api/photos/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_wrong_credentials_are_401_with_a_detail_and_no_cookies(user, browser):
+    response = _login(browser, password="wrong")
+    assert response.status_code == 401
+    assert "detail" in response.json()
+    assert "ownphotos_refresh" not in response.cookies
+
+
+@pytest.mark.django_db
+def test_refresh_rotates_the_cookies_and_a_used_refresh_cookie_is_dead(user, browser):
+    _login(browser)
+    used = browser.cookies["ownphotos_refresh"].value
+    response = browser.post("/api/auth/refresh/", **_csrf(browser))
+    assert response.status_code == 200
+    assert set(response.json()) == {"access", "access_expires"}
+    fresh = response.cookies["ownphotos_refresh"].value
+    assert fresh != used
+    assert response.cookies["ownphotos_access"].value == response.json()["access"]
+
+    # Replaying the used one (a thief's copy) fails and clears the cookies.
+    thief = APIClient(enforce_csrf_checks=True)
+    thief.cookies["ownphotos_refresh"] = used
+    thief.cookies["csrftoken"] = browser.cookies["csrftoken"].value
+    replay = thief.post("/api/auth/refresh/", **_csrf(thief))
+    assert replay.status_code == 401
+    assert replay.cookies["ownphotos_refresh"].value == ""
+    assert replay.cookies["ownphotos_access"].value == ""
+    # The rotated one still works.
+    assert browser.post("/api/auth/refresh/", **_csrf(browser)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_refresh_needs_the_csrf_token_and_a_cookie(user, browser):
+    _login(browser)
+    without = browser.post("/api/auth/refresh/")
+    assert without.status_code == 403
+    assert without.cookies["ownphotos_refresh"].value == ""
+    wrong = browser.post("/api/auth/refresh/", HTTP_X_CSRFTOKEN="x" * 32)
+    assert wrong.status_code == 403
+
+    anonymous = APIClient(enforce_csrf_checks=True)
+    anonymous.get("/api/auth/login/")  # 405, but no cookie either way
+    anonymous.cookies["csrftoken"] = "a" * 32
+    assert anonymous.post("/api/auth/refresh/", HTTP_X_CSRFTOKEN="a" * 32).status_code == 401
+
+
+@pytest.mark.django_db
+def test_logout_blacklists_the_refresh_token_and_clears_the_cookies(user, browser):
+    _login(browser)
+    refresh = browser.cookies["ownphotos_refresh"].value
+    assert browser.post("/api/auth/logout/").status_code == 403  # CSRF first
+    response = browser.post("/api/auth/logout/", **_csrf(browser))
+    assert response.status_code == 204
+    assert response.cookies["ownphotos_refresh"].value == ""
+    assert response.cookies["ownphotos_access"].value == ""
+    # Neither the cookie route nor the scripts' route accepts it any more.
+    browser.cookies["ownphotos_refresh"] = refresh
+    assert browser.post("/api/auth/refresh/", **_csrf(browser)).status_code == 401
+    script = APIClient().post("/api/auth/token/refresh/", {"refresh": refresh}, format="json")
+    assert script.status_code == 401
+
+
+@pytest.mark.django_db
+def test_the_access_cookie_opens_reads_and_writes_only_with_csrf(user, browser, library):
+    from api.ingest.pipeline import file_extract, file_register
+
+    photo = file_extract(file=file_register(owner=user, path=library / "exif" / "Canon_40D.jpg"))
+    _login(browser)
+    thumbnail = browser.get(f"/api/photos/{photo.pk}/thumbnail/small/")
+    assert thumbnail.status_code == 200
+    assert thumbnail["Content-Type"] == "image/webp"
+
+    refused = browser.patch(f"/api/photos/{photo.pk}/", {"favorite": True}, format="json")
+    assert refused.status_code == 403
+    photo.refresh_from_db()
+    assert photo.favorite is False
+    allowed = browser.patch(
+        f"/api/photos/{photo.pk}/", {"favorite": True}, format="json", **_csrf(browser)
+    )
+    assert allowed.status_code == 200
+    photo.refresh_from_db()
+    assert photo.favorite is True
+
+
+@pytest.mark.django_db
+def test_a_bad_access_cookie_authenticates_no_one(user):
+    PhotoFactory(owner=user)
+    client = APIClient()
+    client.cookies["ownphotos_access"] = "not-a-jwt"
+    response = client.get("/api/photos/")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")

@@ -1,0 +1,3 @@
+export * from './client';
+export * from './timeline';
+export { login, logout, ensureSession, LoginError, safeNext } from './auth';
