@@ -17,6 +17,8 @@ WEB_SOURCES := $(shell find web/src web/static -type f 2>/dev/null) web/package.
 export E2E_PORT ?= 18200
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/ownphotos
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/14
+# The PostgreSQL run has a Redis database of its own: it runs beside the SQLite one.
+REDIS_PG_TEST_URL ?= redis://127.0.0.1:6379/15
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install system-packages web run test test-sqlite test-postgres test-schema test-web lint bench clean
@@ -60,17 +62,22 @@ lint: install
 	$(NPM) run lint
 	$(NPM) run check
 
-test: install lint test-sqlite test-postgres test-schema test-web
+# Two at a time (one per core), each one's output printed whole when it ends: the SQLite and
+# PostgreSQL runs, then the schemathesis and browser runs.
+test: install lint
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-schema test-web
 
 test-sqlite: install
 	env -u DATABASE_URL CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest
 
 test-postgres: install
-	DATABASE_URL=$(PG_TEST_URL) CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest
+	DATABASE_URL=$(PG_TEST_URL) CELERY_BROKER_URL=$(REDIS_PG_TEST_URL) $(PY) -m pytest
 
 # Schemathesis over the whole API against a live server, once (not per database): < 3 min.
 test-schema: install
 	env -u DATABASE_URL CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest -m schemathesis tests/test_schemathesis.py
+
 # Vitest, then Playwright in Debian's Chromium against a real server on a scanned corpus copy.
 test-web: install
 	$(NPM) run test:unit
