@@ -34,7 +34,7 @@ KINDS = {
 
 def test_every_file_of_the_corpus_formats_folder_is_walked_and_typed_by_content():
     files = sorted(path for path in FORMATS.rglob("*") if path.is_file())
-    walked = {path for path, _ in walk_library(FORMATS)}
+    walked = {path for path, _ in walk_library(FORMATS, roots=[FORMATS])}
     for path in files:
         assert path.suffix.lower() in KNOWN_EXTENSIONS, path
         assert str(path) in walked, path
