@@ -8,17 +8,19 @@ from django.db import IntegrityError, transaction
 
 from api.exceptions import PathOutsideLibrary, UnreadableFile
 from api.ingest import phash, thumbnails
+from api.ingest.annotations import annotations_apply
 from api.ingest.confinement import file_confine, owner_roots, path_confine
 from api.ingest.dates import taken_resolve
 from api.ingest.formats import Media, media_open
 from api.ingest.hashing import hash_path
 from api.ingest.sniffing import Sniffed, mime_kind, sniff_path
+from api.ingest.xmp import sidecar_mtime_ns
 from api.ml.geocode import photo_geocode_enqueue
 from api.models import File, Library, Photo, User
 
 logger = logging.getLogger(__name__)
 
-METADATA_VERSION = "1"
+METADATA_VERSION = "2"  # 2: XMP, IPTC and import sidecars
 
 
 def file_register(
@@ -42,10 +44,16 @@ def file_register(
     with transaction.atomic():
         file = File.objects.select_for_update().filter(owner=owner, path=str(path)).first()
         photo = _photo_for(owner=owner, digest=digest, sniffed=sniffed, previous=file)
+        sidecar = sidecar_mtime_ns(path)
+        if file is not None and file.sidecar_mtime_ns != sidecar and "metadata" in photo.steps:
+            # Same bytes, another sidecar: its metadata is read again.
+            del photo.steps["metadata"]
+            photo.save(update_fields=["steps", "updated_at"])
         fields = {
             "photo": photo,
             "size": stat.st_size,
             "mtime_ns": stat.st_mtime_ns,
+            "sidecar_mtime_ns": sidecar,
             "content_hash": digest,
             "mime": sniffed.mime,
             "missing": False,
@@ -111,9 +119,9 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
     ):
         return photo
     media = media_open(file_confine(file=file), Sniffed(mime_kind(file.mime), file.mime))
-    error = ""
+    error = notes = ""
     try:
-        _metadata_apply(photo=photo, media=media, file=file)
+        notes = _metadata_apply(photo=photo, media=media, file=file)
         try:
             photo.partial = thumbnails.thumbnails_make(photo=photo, media=media)
             photo.steps["thumbnails"] = {"state": "done", "version": thumbnails.VERSION}
@@ -130,9 +138,11 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
         media.close()
     photo.save()
     photo_geocode_enqueue(photo=photo)
-    if file.error != error:
-        File.objects.filter(pk=file.pk).update(error=error)
-        file.error = error
+    # A refused XMP packet is reported on the file, which is indexed all the same.
+    recorded = "; ".join(part for part in (error, notes) if part)
+    if file.error != recorded:
+        File.objects.filter(pk=file.pk).update(error=recorded)
+        file.error = recorded
     if error:
         raise UnreadableFile(error)
     _enrichment_enqueue(photo)
@@ -149,7 +159,7 @@ def _enrichment_enqueue(photo: Photo) -> None:
     tasks.photo_detect_faces.delay_on_commit(photo.pk)
 
 
-def _metadata_apply(*, photo: Photo, media: Media, file: File) -> None:
+def _metadata_apply(*, photo: Photo, media: Media, file: File) -> str:
     facts = media.facts
     taken = taken_resolve(
         facts=facts, name=Path(file.path).name, mtime_ns=file.mtime_ns, is_video=media.is_video
@@ -164,4 +174,6 @@ def _metadata_apply(*, photo: Photo, media: Media, file: File) -> None:
     photo.iso, photo.focal_length = facts.iso, facts.focal_length
     photo.gps_lat, photo.gps_lon, photo.gps_alt = facts.gps_lat, facts.gps_lon, facts.gps_alt
     photo.is_video, photo.duration = media.is_video, media.duration
+    notes = annotations_apply(photo=photo, media=media, path=Path(file.path))
     photo.steps["metadata"] = {"state": "done", "version": METADATA_VERSION}
+    return notes

@@ -16,6 +16,7 @@ from api.exceptions import OwnPhotosError, PathOutsideLibrary
 from api.ingest.confinement import message_shown, owner_roots, path_shown
 from api.ingest.pipeline import file_extract, file_register
 from api.ingest.walking import walk_library
+from api.ingest.xmp import sidecar_mtime_ns
 from api.ml.enrich import enrichment_enqueue
 from api.models import File, Job, Library, User
 from api.services.jobs import job_advance, job_heartbeat, job_total
@@ -88,7 +89,7 @@ def library_scan(
             row[1]: row
             for row in File.objects.for_user(user)
             .filter(path__startswith=prefix)
-            .values_list("id", "path", "size", "mtime_ns", "missing")
+            .values_list("id", "path", "size", "mtime_ns", "missing", "sidecar_mtime_ns")
             if row[1].startswith(prefix)
         }
         seen: set[str] = set()
@@ -98,7 +99,9 @@ def library_scan(
                 continue  # a symlink inside the library to a file walked as itself
             seen.add(file_path)
             row = known.get(file_path)
-            if row is None or full or (row[2], row[3]) != (stat.st_size, stat.st_mtime_ns):
+            # The XMP sidecar is part of the file: a rating set in darktable is a change.
+            now = (stat.st_size, stat.st_mtime_ns, sidecar_mtime_ns(file_path))
+            if row is None or full or (row[2], row[3], row[5]) != now:
                 work.append((file_path, stat, row is None, library))
                 continue
             counts["unchanged"] += 1
