@@ -11,6 +11,7 @@ from geopy.exc import GeocoderServiceError
 
 from api.exceptions import OwnPhotosError
 from api.ingest.scan import library_scan
+from api.ingest.takeout import takeout_import
 from api.ml import enrich, geocode
 from api.models import File, Job, Photo, User
 from api.services import events, faces, jobs, trash, uploads
@@ -67,6 +68,32 @@ def job_scan(job_id: int) -> None:
         job_fail(job=job, reason=exc.detail)
         return
     job_finish(job=job, result=counts)
+    events_regenerate.delay_on_commit(job.owner_id)
+
+
+# Not acks_late, like a scan: long, and a rerun skips what it already imported.
+@shared_task(
+    base=JobTask,
+    acks_late=False,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=24 * 3600,
+    time_limit=24 * 3600 + 300,
+)
+def job_import_takeout(job_id: int) -> None:
+    job = Job.objects.select_related("owner").get(pk=job_id)
+    if job.state in (Job.State.DONE, Job.State.FAILED):
+        return
+    job_start(job=job)
+    try:
+        summary = takeout_import(
+            user=job.owner, paths=job.params["paths"], into=job.params.get("into"), job=job
+        )
+    except OwnPhotosError as exc:
+        job_fail(job=job, reason=exc.detail)
+        return
+    job_finish(job=job, result=summary)
     events_regenerate.delay_on_commit(job.owner_id)
 
 

@@ -6,7 +6,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from api.throttling import SignInThrottle
 from api.views.albums import AlbumViewSet
 from api.views.duplicates import DuplicateViewSet
-from api.views.jobs import JobViewSet
+from api.views.jobs import ImportViewSet, JobViewSet
 from api.views.people import FaceViewSet, PersonViewSet
 from api.views.photos import PhotoViewSet
 from api.views.places import PlaceViewSet
@@ -24,6 +24,7 @@ router.register("timeline", TimelineViewSet, basename="timeline")
 router.register("duplicates", DuplicateViewSet, basename="duplicate")
 router.register("places", PlaceViewSet, basename="place")
 router.register("jobs", JobViewSet, basename="job")
+router.register("imports", ImportViewSet, basename="import")
 router.register("users", UserViewSet, basename="user")
 router.register("people", PersonViewSet, basename="person")
 router.register("faces", FaceViewSet, basename="face")

@@ -280,6 +280,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 PIPELINE_QUEUES = ["ingest", "faces", "scenes", "clip", "geocode"]
 CELERY_TASK_ROUTES = {
     "api.tasks.job_scan": {"queue": "ingest"},
+    "api.tasks.job_import_takeout": {"queue": "ingest"},
     "api.tasks.file_process": {"queue": "ingest"},
     "api.tasks.jobs_fail_stale": {"queue": "ingest"},
     "api.tasks.photos_tag_scenes": {"queue": "scenes"},

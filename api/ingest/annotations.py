@@ -35,6 +35,7 @@ def annotations_apply(*, photo: Photo, media: Media, path: Path) -> str:
         photo.taken_at, photo.taken_date = local.replace(tzinfo=zone), local.date()
         photo.tz_offset, photo.date_source = minutes, DateSource.XMP
     photo.regions = [{"name": r.name, "box": list(r.box)} for r in facts.regions]
+    photo.motion_offset = facts.micro_video_offset
     _imported_apply(photo)
     _tags_store(photo, facts.tags)
     return facts.error

@@ -38,6 +38,7 @@ _NS = {
     "MPRI": "http://ns.microsoft.com/photo/1.2/t/RegionInfo#",
     "MPReg": "http://ns.microsoft.com/photo/1.2/t/Region#",
     "GCamera": "http://ns.google.com/photos/1.0/camera/",
+    "Item": "http://ns.google.com/photos/1.0/container/item/",
 }
 
 
@@ -208,6 +209,10 @@ def _merge(facts: XmpFacts, root, orientation: int | None, stored) -> None:
             facts.date_created = date
         if offset := _value(description, "GCamera:MicroVideoOffset"):
             facts.micro_video_offset = int(offset) if offset.isdigit() else None
+        # The newer motion photo: a container item whose semantic is MotionPhoto, at the end.
+        if description.get(_q("Item:Semantic")) == "MotionPhoto":
+            length = description.get(_q("Item:Length")) or ""
+            facts.micro_video_offset = int(length) if length.isdigit() else None
     regions = _mwg_regions(root, orientation, stored) or _mp_regions(root, orientation)
     if regions:
         facts.regions = regions

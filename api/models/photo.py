@@ -118,6 +118,11 @@ class Photo(models.Model):
     # {"taken": UTC seconds, "lat", "lon", "alt", "people": [names]}.
     imported = models.JSONField(default=dict, blank=True)
 
+    # The video of a motion photo: a file kept beside it (hidden from scans), or the MP4
+    # appended to the photo's own file, starting `motion_offset` bytes before its end.
+    motion_path = models.CharField(max_length=1024, blank=True)
+    motion_offset = models.BigIntegerField(null=True, blank=True)
+
     # Per pipeline step: {"thumbnails": {"state": "done", "version": "1", "error": ""}, ...}
     steps = models.JSONField(default=dict, blank=True)
 

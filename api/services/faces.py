@@ -66,6 +66,30 @@ def _region_boxes(photo: Photo, display_size: tuple[int, int]) -> list[tuple[str
     return boxes
 
 
+def _hint_name(photo: Photo, faces: list[Face]) -> set[int]:
+    """An imported person hint (a Takeout sidecar's people) names the photo's face when
+    exactly one name and one face are left unassigned; otherwise it stays a searchable tag."""
+    names = set((photo.imported or {}).get("people") or [])
+    taken = set(
+        Person.objects.filter(faces__in=[face.pk for face in faces if face.person_id]).values_list(
+            "name", flat=True
+        )
+    )
+    names -= taken
+    free = [face for face in faces if face.person_id is None and not face.person_source]
+    if len(names) != 1 or len(free) != 1:
+        return set()
+    person = _person_named(photo.owner, names.pop())
+    free[0].person_id, free[0].person_source, free[0].distance = person.pk, Face.Source.USER, None
+    free[0].save(update_fields=["person", "person_source", "distance"])
+    return {person.pk}
+
+
+def _person_named(owner: User, name: str) -> Person:
+    person = Person.objects.for_user(owner).filter(name=name).order_by("pk").first()
+    return person or Person.objects.create(owner=owner, name=name)
+
+
 def _regions_name(photo: Photo, faces: list[Face]) -> set[int]:
     """Give each named XMP region's person to the face it covers (IoU >= 0.5), as if the user
     had assigned it: clustering never moves it. Returns the people touched."""
@@ -76,9 +100,7 @@ def _regions_name(photo: Photo, faces: list[Face]) -> set[int]:
         best = max(faces, key=lambda face: _box_iou(box, face.box), default=None)
         if best is None or _box_iou(box, best.box) < 0.5 or best.person_source == Face.Source.USER:
             continue
-        person = Person.objects.for_user(photo.owner).filter(name=name).order_by("pk").first()
-        if person is None:
-            person = Person.objects.create(owner=photo.owner, name=name)
+        person = _person_named(photo.owner, name)
         best.person_id, best.person_source, best.distance = person.pk, Face.Source.USER, None
         best.save(update_fields=["person", "person_source", "distance"])
         touched.add(person.pk)
@@ -116,7 +138,7 @@ def photo_store_faces(*, photo: Photo, detected: list[face_model.DetectedFace]) 
             ]
         )
         _user_labels_carry(stale, faces)
-        named = _regions_name(photo, faces)
+        named = _regions_name(photo, faces) | _hint_name(photo, faces)
         Face.objects.filter(pk__in=[face.pk for face in stale]).delete()
         people_refresh(person_ids=({face.person_id for face in stale} | named) - {None})
         _step_record(photo, state="done", error="")

@@ -50,6 +50,8 @@ def job_enqueue(*, job: Job) -> Job:
 
     if job.kind == Job.Kind.SCAN:
         tasks.job_scan.delay_on_commit(job.pk)
+    elif job.kind == Job.Kind.TAKEOUT:
+        tasks.job_import_takeout.delay_on_commit(job.pk)
     elif job.kind == Job.Kind.UPLOAD:
         tasks.file_process.delay_on_commit(job.params["file_id"], job.pk)
     else:
