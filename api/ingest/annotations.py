@@ -55,14 +55,16 @@ def _imported_apply(photo: Photo) -> None:
 
 
 def _tags_store(photo: Photo, names: list[str]) -> None:
+    """Make the photo's `xmp` tags exactly `names`: one query when nothing changed."""
     wanted = {name[:128] for name in names}
-    kept = photo.tags.filter(source=TAG_SOURCE)
-    kept.exclude(name__in=wanted).delete()
-    present = set(kept.values_list("name", flat=True))
-    PhotoTag.objects.bulk_create(
-        [
-            PhotoTag(photo=photo, name=name, score=1.0, source=TAG_SOURCE, version=TAG_VERSION)
-            for name in sorted(wanted - present)
-        ],
-        ignore_conflicts=True,
-    )
+    present = set(photo.tags.filter(source=TAG_SOURCE).values_list("name", flat=True))
+    if present - wanted:
+        photo.tags.filter(source=TAG_SOURCE, name__in=present - wanted).delete()
+    if wanted - present:
+        PhotoTag.objects.bulk_create(
+            [
+                PhotoTag(photo=photo, name=name, score=1.0, source=TAG_SOURCE, version=TAG_VERSION)
+                for name in sorted(wanted - present)
+            ],
+            ignore_conflicts=True,
+        )

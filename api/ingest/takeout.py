@@ -226,17 +226,19 @@ def takeout_import(
             error = ""
             try:
                 album = _album(user, folder_name, folders[folder_name], reader, albums, summary)
-                _media_import(
-                    user=user,
-                    library=library,
-                    dest=root / folder_name if folder_name else root,
-                    entry=entry,
-                    facts=facts,
-                    motion=motion,
-                    album=album,
-                    reader=reader,
-                    summary=summary,
-                )
+                # One commit per photo (not one per write): rows and steps land together.
+                with transaction.atomic():
+                    _media_import(
+                        user=user,
+                        library=library,
+                        dest=root / folder_name if folder_name else root,
+                        entry=entry,
+                        facts=facts,
+                        motion=motion,
+                        album=album,
+                        reader=reader,
+                        summary=summary,
+                    )
             except Exception as exc:
                 # The per-file boundary: one bad member never stops the import.
                 error = getattr(exc, "detail", None) or f"{type(exc).__name__}: {exc}"
@@ -409,20 +411,26 @@ def _media_import(
         target = dest / f".{entry.name}.motion{PurePosixPath(motion.name).suffix.lower()}"
         os.replace(part, target)
         photo.motion_path = str(target)
-        photo.save(update_fields=["motion_path", "updated_at"])
         summary.motion_videos += 1
     if file is not None or first_time:
         file = file or photo.files.filter(missing=False).order_by("pk").first()
-        # The sidecar's date and place apply to a file that has none of its own.
+        file.photo = photo
+        # Saves the photo; the sidecar's date and place apply when the file has none.
         file_extract(file=file, force=first_time)
+    elif motion is not None:
+        photo.save(update_fields=["motion_path", "updated_at"])
     if album is not None:
-        AlbumPhoto.objects.get_or_create(
-            album=album, photo=photo, defaults={"order": album.memberships.count()}
+        # Counted once per album and import; a photo already in it stays where it is.
+        if not hasattr(album, "next_order"):
+            album.next_order = album.memberships.count()
+        AlbumPhoto.objects.bulk_create(
+            [AlbumPhoto(album=album, photo=photo, order=album.next_order)], ignore_conflicts=True
         )
+        album.next_order += 1
 
 
-@transaction.atomic
 def _facts_apply(photo: Photo, facts: dict) -> None:
+    """Set the sidecar's facts on `photo` (saved by the extraction that follows)."""
     photo.imported = {
         key: facts[key] for key in ("taken", "lat", "lon", "alt", "people") if key in facts
     }
@@ -432,12 +440,12 @@ def _facts_apply(photo: Photo, facts: dict) -> None:
         photo.in_trash, photo.trashed_at = True, timezone.now()
     if facts["description"] and not photo.caption:
         photo.caption = facts["description"]
-    photo.save()
     # People's names are searchable words, whether or not a face is found for them.
-    PhotoTag.objects.bulk_create(
-        [
-            PhotoTag(photo=photo, name=name[:128], score=1.0, source=TAG_SOURCE, version="1")
-            for name in facts["people"]
-        ],
-        ignore_conflicts=True,
-    )
+    if facts["people"]:
+        PhotoTag.objects.bulk_create(
+            [
+                PhotoTag(photo=photo, name=name[:128], score=1.0, source=TAG_SOURCE, version="1")
+                for name in facts["people"]
+            ],
+            ignore_conflicts=True,
+        )
