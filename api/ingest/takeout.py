@@ -279,7 +279,8 @@ def _plan(
             sidecars.append(parsed)
         motions = _motion_pairs(list(folder.media))
         media = [name for name in folder.media if name not in motions.values()]
-        matches = sidecars_match(media, sidecars)
+        # Motion videos take part, so that their own sidecars count as matched.
+        matches = sidecars_match(list(folder.media), sidecars)
         summary.sidecars_unmatched += [
             f"{folder_name}/{sidecar.name}" if folder_name else sidecar.name
             for sidecar in matches.unmatched

@@ -153,8 +153,10 @@ def _parse(data: bytes):
     doctype = data.find(b"<!DOCTYPE")
     if 0 <= doctype < start:
         start = doctype
-    end = max(data.rfind(b"</x:xmpmeta>") + 12, data.rfind(b"</rdf:RDF>") + 10)
-    body = data[max(start, 0) : end if end > 10 else len(data)]
+    ends = [data.rfind(tag) + len(tag) for tag in (b"</x:xmpmeta>", b"</rdf:RDF>")]
+    found = [end for end, tag in zip(ends, (12, 10), strict=True) if end >= tag]
+    # Padding and the closing xpacket after the packet are not XML of it.
+    body = data[max(start, 0) : max(found) if found else len(data)]
     try:
         return SafeET.fromstring(body, forbid_dtd=True)
     except DefusedXmlException as exc:
