@@ -70,6 +70,8 @@ def _hint_name(photo: Photo, faces: list[Face]) -> set[int]:
     """An imported person hint (a Takeout sidecar's people) names the photo's face when
     exactly one name and one face are left unassigned; otherwise it stays a searchable tag."""
     names = set((photo.imported or {}).get("people") or [])
+    if not names:
+        return set()
     taken = set(
         Person.objects.filter(faces__in=[face.pk for face in faces if face.person_id]).values_list(
             "name", flat=True
@@ -93,7 +95,7 @@ def _person_named(owner: User, name: str) -> Person:
 def _regions_name(photo: Photo, faces: list[Face]) -> set[int]:
     """Give each named XMP region's person to the face it covers (IoU >= 0.5), as if the user
     had assigned it: clustering never moves it. Returns the people touched."""
-    if not photo.width or not photo.height:
+    if not photo.regions or not photo.width or not photo.height:
         return set()
     touched = set()
     for name, box in _region_boxes(photo, (photo.width, photo.height)):
