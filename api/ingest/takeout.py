@@ -31,6 +31,7 @@ from api.ingest.hashing import hash_path
 from api.ingest.pipeline import file_extract, file_register
 from api.ingest.sniffing import IMAGE_EXTENSIONS, KNOWN_EXTENSIONS
 from api.ingest.takeout_names import Sidecar, sidecar_parse, sidecars_match
+from api.ml.enrich import enrichment_enqueue
 from api.models import Album, AlbumPhoto, Job, Library, Photo, PhotoTag, User
 from api.services.jobs import job_advance, job_total
 from api.services.users import library_add
@@ -250,8 +251,6 @@ def takeout_import(
                 progress(done, len(work))
     finally:
         reader.close()
-    from api.ml.enrich import enrichment_enqueue
-
     enrichment_enqueue(owner=user)
     logger.info("takeout import for %s: %s", user, summary.as_dict())
     return summary.as_dict()
