@@ -411,14 +411,13 @@ def _media_import(
         target = dest / f".{entry.name}.motion{PurePosixPath(motion.name).suffix.lower()}"
         os.replace(part, target)
         photo.motion_path = str(target)
+        photo.save(update_fields=["motion_path", "updated_at"])
         summary.motion_videos += 1
     if file is not None or first_time:
         file = file or photo.files.filter(missing=False).order_by("pk").first()
         file.photo = photo
         # Saves the photo; the sidecar's date and place apply when the file has none.
         file_extract(file=file, force=first_time)
-    elif motion is not None:
-        photo.save(update_fields=["motion_path", "updated_at"])
     if album is not None:
         # Counted once per album and import; a photo already in it stays where it is.
         if not hasattr(album, "next_order"):
