@@ -261,8 +261,10 @@ def test_motion_videos_are_served(tmp_path, home, user, api, takeout_files, moti
         assert response.status_code == 200, name
         assert response["Content-Type"] == "video/mp4"
         assert b"".join(response.streaming_content) == motion_mp4, name
+        assert api.get(f"/api/photos/{photo.pk}/").json()["motion"] is True
     plain = _by_name(home, user, "IMG_0002.jpg")
     assert api.get(f"/api/photos/{plain.pk}/motion/").status_code == 404
+    assert api.get(f"/api/photos/{plain.pk}/").json()["motion"] is False
 
 
 def test_people_hint_names_the_only_face_and_is_searchable(tmp_path, home, user, takeout_files):

@@ -88,7 +88,7 @@ def test_sidecar_rating_keywords_caption_and_date_land_and_are_searchable(root, 
     assert set(found.ids) == {photo.pk, _photo(root, user, "lightroom.jpg").pk}
 
 
-def test_changed_sidecar_is_a_changed_photo_and_nothing_is_written(root, user):
+def test_changed_sidecar_is_a_changed_photo_and_nothing_is_written(root, user, api):
     _stripped_copy(PLAIN, root / "a.jpg")
     _stripped_copy(CURIE, root / "b.jpg")
     sidecar = root / "a.jpg.xmp"
@@ -101,6 +101,7 @@ def test_changed_sidecar_is_a_changed_photo_and_nothing_is_written(root, user):
     assert (counts["changed"], counts["unchanged"], counts["new"]) == (1, 1, 0)
     photo = _photo(root, user, "a.jpg")
     assert (photo.rating, photo.rejected) == (0, True)
+    assert api.get(f"/api/photos/{photo.pk}/").json()["rejected"] is True
     after = {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in root.iterdir()}
     assert {p: v for p, v in after.items() if p != sidecar} == {
         p: v for p, v in before.items() if p != sidecar
