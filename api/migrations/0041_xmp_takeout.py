@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('api', '0010_photo_captioned_index'),
+        ('api', '0052_embedding_halfvec'),
     ]
 
     operations = [
