@@ -37,7 +37,8 @@ def external_tools(app_configs, **kwargs) -> list:
 
 @register()
 def geocoder_known(app_configs, **kwargs) -> list:
-    from api.ml.geocode import OFFLINE, PROVIDERS
+    from api.geo.geocode import OFFLINE
+    from api.geo.providers import PROVIDERS
 
     if settings.GEOCODER != OFFLINE and settings.GEOCODER not in PROVIDERS:
         return [

@@ -5,16 +5,18 @@ from pathlib import Path
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
+from celery.signals import worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from geopy.exc import GeocoderServiceError
 
 from api.exceptions import OwnPhotosError
-from api.ingest.scan import library_scan
+from api.geo import geocode
+from api.ingest import scan
 from api.ingest.takeout import takeout_import
-from api.ml import enrich, geocode
+from api.ml import enrich
 from api.models import File, Job, Photo, User
-from api.services import events, faces, jobs, trash, uploads
+from api.services import enrichment, events, faces, jobs, trash, uploads
 from api.services.jobs import job_advance, job_fail, job_finish, job_start
 
 logger = logging.getLogger(__name__)
@@ -24,7 +26,23 @@ INTERNAL_ERROR = "the job stopped because of an internal error (details in the s
 TRANSIENT = (OperationalError, InterfaceError)
 
 
-class JobTask(DjangoTask):
+class PipelineTask(DjangoTask):
+    """Options every task shares. Tasks are idempotent (done work is found done), so a task
+    whose worker dies is delivered again (acks_late); its hard time limit stays under the
+    broker's visibility timeout (CELERY_BROKER_TRANSPORT_OPTIONS), or Redis would hand a
+    running task to a second worker. Longer tasks set acks_late=False."""
+
+    autoretry_for = TRANSIENT
+    retry_backoff = True
+    retry_backoff_max = 600
+    retry_jitter = True
+    max_retries = 5
+    acks_late = True
+    soft_time_limit = 600
+    time_limit = 660
+
+
+class JobTask(PipelineTask):
     """A task whose first argument is a job id: an unexpected crash fails the job at once,
     instead of leaving it "running" until the heartbeat times out. The user is told that it
     crashed; the exception (which may name internal paths and addresses) goes to the log."""
@@ -40,47 +58,33 @@ class JobTask(DjangoTask):
             job_fail(job=job, reason=INTERNAL_ERROR)
 
 
-# Not acks_late: a scan can outlive the broker's visibility timeout and would then be
-# delivered twice. A worker killed mid-scan leaves the job to jobs_fail_stale; a retry
-# is cheap because unchanged files are skipped.
-@shared_task(
-    base=JobTask,
-    acks_late=False,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=24 * 3600,
-    time_limit=24 * 3600 + 300,
-)
+@worker_ready.connect
+def _resume_stale_jobs(**_) -> None:
+    """A worker (re)starting takes up the jobs whose workers are gone."""
+    jobs.jobs_resume_stale()
+
+
+# Compares and plans only (stat, no file opened), then the batches carry the work. Not
+# acks_late: walking a huge library may outlive the visibility timeout; a scan task lost
+# with its worker is queued again by jobs_resume_stale.
+@shared_task(base=JobTask, acks_late=False, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 300)
 def job_scan(job_id: int) -> None:
     job = Job.objects.select_related("owner").get(pk=job_id)
     if job.state in (Job.State.DONE, Job.State.FAILED):
         return
+    if job.batches.exists():
+        scan.scan_resume(job=job)
+        return
     job_start(job=job)
     try:
-        counts = library_scan(
-            user=job.owner,
-            path=job.params.get("path"),
-            full=bool(job.params.get("full")),
-            job=job,
-        )
+        scan.scan_plan(job=job)
     except OwnPhotosError as exc:
         job_fail(job=job, reason=exc.detail)
-        return
-    job_finish(job=job, result=counts)
-    events_regenerate.delay_on_commit(job.owner_id)
 
 
-# Not acks_late, like a scan: long, and a rerun skips what it already imported.
-@shared_task(
-    base=JobTask,
-    acks_late=False,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=24 * 3600,
-    time_limit=24 * 3600 + 300,
-)
+# Not acks_late, like a scan's walk: long, and a rerun skips what it already imported (a
+# task lost with its worker is queued again by jobs_resume_stale).
+@shared_task(base=JobTask, acks_late=False, soft_time_limit=24 * 3600, time_limit=24 * 3600 + 300)
 def job_import_takeout(job_id: int) -> None:
     job = Job.objects.select_related("owner").get(pk=job_id)
     if job.state in (Job.State.DONE, Job.State.FAILED):
@@ -94,18 +98,16 @@ def job_import_takeout(job_id: int) -> None:
         job_fail(job=job, reason=exc.detail)
         return
     job_finish(job=job, result=summary)
-    events_regenerate.delay_on_commit(job.owner_id)
+    enrichment.task_publish("api.tasks.events_regenerate", job.owner_id)
 
 
-@shared_task(
-    base=JobTask,
-    job_arg=1,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=600,
-    time_limit=660,
-)
+@shared_task(base=PipelineTask)
+def scan_batch(batch_id: int) -> bool:
+    """Index one batch of a scan's files (tens of them); counted once however often it runs."""
+    return scan.scan_batch_run(batch_id=batch_id)
+
+
+@shared_task(base=JobTask, job_arg=1)
 def file_process(file_id: int, job_id: int | None = None) -> None:
     """Metadata and thumbnails of one uploaded file; one that does not decode fails its job
     and is not kept. Idempotent."""
@@ -126,54 +128,40 @@ def file_process(file_id: int, job_id: int | None = None) -> None:
         else:
             job_finish(job=job, result={"failed": 0})
     if not error:
-        enrich.enrichment_enqueue(owner=file.owner)
-        events_regenerate.delay_on_commit(owner_id)
+        enrichment.photos_followups_enqueue(photos=list(Photo.objects.filter(files__pk=file_id)))
+        enrichment.task_publish("api.tasks.events_regenerate", owner_id)
 
 
-# Idempotent (done steps at the current version are skipped), so acks_late redelivery is safe.
-@shared_task(
-    base=DjangoTask,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=600,
-    time_limit=660,
-)
+@shared_task(base=PipelineTask)
 def photos_tag_scenes(photo_ids: list[int]) -> int:
     return enrich.photos_tag_scenes(photo_ids=photo_ids)
 
 
-@shared_task(
-    base=DjangoTask,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=600,
-    time_limit=660,
-)
+@shared_task(base=PipelineTask)
 def photos_embed_clip(photo_ids: list[int]) -> int:
     return enrich.photos_embed_clip(photo_ids=photo_ids)
 
 
-@shared_task(soft_time_limit=600, time_limit=660)
-def enrichment_refresh() -> dict[str, dict[str, int]]:
-    """Celery beat runs this hourly (settings.CELERY_BEAT_SCHEDULE)."""
-    return enrich.enrichment_refresh()
+@shared_task(base=PipelineTask)
+def photos_detect_faces(photo_ids: list[int]) -> int:
+    """Detect and group the faces of a batch of photos."""
+    return faces.photos_detect_faces(photo_ids=photo_ids)
 
 
-@shared_task(soft_time_limit=60, time_limit=90)
-def jobs_fail_stale() -> int:
-    """Celery beat runs this every minute (settings.CELERY_BEAT_SCHEDULE)."""
-    return jobs.jobs_fail_stale()
+@shared_task(base=PipelineTask, autoretry_for=(GeocoderServiceError, *TRANSIENT))
+def photos_geocode(photo_ids: list[int]) -> None:
+    """Link a batch of photos to their places; one whose online provider failed for now is
+    queued alone, to be retried with back-off."""
+    for photo_id in geocode.photos_geocode(photo_ids=photo_ids):
+        enrichment.task_publish("api.tasks.photo_geocode", photo_id)
 
 
 @shared_task(
-    base=DjangoTask,
-    # Only transient provider errors reach here (api.ml.geocode keeps the offline answer).
+    base=PipelineTask,
+    # Only transient provider errors reach here (api.geo.geocode keeps the offline answer).
     autoretry_for=(GeocoderServiceError, *TRANSIENT),
     retry_backoff=settings.GEOCODER_RETRY_BACKOFF,
     retry_backoff_max=6 * 3600,
-    retry_jitter=True,
     max_retries=10,
     soft_time_limit=120,
     time_limit=150,
@@ -185,27 +173,9 @@ def photo_geocode(photo_id: int) -> None:
         geocode.photo_geocode(photo=photo)
 
 
+# Not acks_late: clustering a large library may take longer than the visibility timeout.
 @shared_task(
-    base=DjangoTask,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=120,
-    time_limit=150,
-)
-def photo_detect_faces(photo_id: int) -> None:
-    """Detect and group a photo's faces; a photo deleted meanwhile is nothing to do."""
-    photo = Photo.objects.filter(pk=photo_id).first()
-    if photo is not None:
-        faces.photo_detect_faces(photo=photo)
-
-
-@shared_task(
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=3,
-    soft_time_limit=1800,
-    time_limit=1900,
+    base=PipelineTask, acks_late=False, max_retries=3, soft_time_limit=1800, time_limit=1900
 )
 def user_cluster_faces(user_id: int) -> None:
     user = User.objects.filter(pk=user_id).first()
@@ -213,14 +183,7 @@ def user_cluster_faces(user_id: int) -> None:
         faces.faces_cluster(owner=user)
 
 
-@shared_task(
-    base=DjangoTask,
-    autoretry_for=TRANSIENT,
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=600,
-    time_limit=660,
-)
+@shared_task(base=PipelineTask)
 def events_regenerate(user_id: int) -> None:
     """Regroup the user's photos changed since the last run into events (after a scan or an
     upload). Idempotent: a second run finds nothing changed."""
@@ -229,7 +192,20 @@ def events_regenerate(user_id: int) -> None:
         events.events_regenerate(user=user)
 
 
-@shared_task(soft_time_limit=3600, time_limit=3700)
+@shared_task(base=PipelineTask)
+def enrichment_refresh() -> dict[str, dict[str, int]]:
+    """Celery beat runs this hourly (settings.CELERY_BEAT_SCHEDULE)."""
+    return enrichment.enrichment_refresh()
+
+
+@shared_task(base=PipelineTask, soft_time_limit=60, time_limit=90)
+def jobs_resume_stale() -> int:
+    """Celery beat runs this every JOB_CHECK_SECONDS (settings.CELERY_BEAT_SCHEDULE)."""
+    return jobs.jobs_resume_stale()
+
+
+# Not acks_late: a daily purge of a large trash may be long; the next day's run finishes it.
+@shared_task(base=PipelineTask, acks_late=False, soft_time_limit=3600, time_limit=3700)
 def trash_purge() -> dict[str, int]:
     """Celery beat runs this daily (settings.CELERY_BEAT_SCHEDULE): photos trashed over 30
     days ago are deleted for good."""

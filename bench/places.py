@@ -27,7 +27,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _positions(n: int, rng: random.Random) -> list[tuple[float, float]]:
     """Photos as people take them: most around towns (a few km), some anywhere."""
-    from api.ml.geocode import _offline_index
+    from api.geo.offline import _offline_index
 
     index = _offline_index()
     towns = rng.sample(range(len(index.lat)), 500)
@@ -47,7 +47,7 @@ def _positions(n: int, rng: random.Random) -> list[tuple[float, float]]:
 
 
 def _bench_geocoding(coords: list[tuple[float, float]]) -> None:
-    from api.ml.geocode import offline_locate
+    from api.geo.offline import offline_locate
 
     for batch in (1, 100, 1000, 10000):
         sample = coords[: max(batch * 20, 2000)] if batch == 1 else coords
@@ -63,7 +63,8 @@ def _bench_database(n_photos: int, n_queries: int, coords: list[tuple[float, flo
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from api.ml.geocode import offline_locate, photo_geocode
+    from api.geo.geocode import photo_geocode
+    from api.geo.offline import offline_locate
     from api.models import Photo, Place, User
     from api.selectors.places import map_clusters, place_counts
 
@@ -180,7 +181,7 @@ def _child(backend: str, n_photos: int, n_queries: int) -> None:
     import django
 
     django.setup()
-    from api.ml.geocode import _offline_index
+    from api.geo.offline import _offline_index
 
     start = time.perf_counter()
     _offline_index()

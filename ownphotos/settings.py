@@ -258,6 +258,8 @@ BROKER_DIR = DATA_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     BROKER_DIR.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # How often an idle worker looks for new messages (kombu polls the folder).
+        "polling_interval": float(os.environ.get("OWNPHOTOS_BROKER_POLLING_INTERVAL", "0.1")),
         "data_folder_in": str(BROKER_DIR),
         "data_folder_out": str(BROKER_DIR),
         "control_folder": str(BROKER_DIR / "control"),
@@ -265,8 +267,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # The filesystem transport has no fan-out exchange for remote control.
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 else:
-    # Above the longest hard time limit, or Redis redelivers a task that is still running.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+    # Above the hard time limit of every acks_late task (660 s, api.tasks.PipelineTask), or
+    # Redis redelivers a task that is still running; a task lost with its worker comes back
+    # after it. The scan's walk is not acks_late and does not depend on it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("OWNPHOTOS_BROKER_VISIBILITY_TIMEOUT", "900"))
+    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -281,20 +287,27 @@ PIPELINE_QUEUES = ["ingest", "faces", "scenes", "clip", "geocode"]
 CELERY_TASK_ROUTES = {
     "api.tasks.job_scan": {"queue": "ingest"},
     "api.tasks.job_import_takeout": {"queue": "ingest"},
+    "api.tasks.scan_batch": {"queue": "ingest"},
     "api.tasks.file_process": {"queue": "ingest"},
-    "api.tasks.jobs_fail_stale": {"queue": "ingest"},
+    "api.tasks.jobs_resume_stale": {"queue": "ingest"},
     "api.tasks.photos_tag_scenes": {"queue": "scenes"},
     "api.tasks.photos_embed_clip": {"queue": "clip"},
     "api.tasks.photo_geocode": {"queue": "geocode"},
-    "api.tasks.photo_detect_faces": {"queue": "faces"},
+    "api.tasks.photos_geocode": {"queue": "geocode"},
+    "api.tasks.photos_detect_faces": {"queue": "faces"},
     "api.tasks.user_cluster_faces": {"queue": "faces"},
     "api.tasks.events_regenerate": {"queue": "ingest"},
     "api.tasks.trash_purge": {"queue": "ingest"},
     "api.tasks.enrichment_refresh": {"queue": "ingest"},
 }
+# How often beat looks for jobs whose workers stopped reporting (JOB_HEARTBEAT_TIMEOUT).
+JOB_CHECK_SECONDS = float(os.environ.get("OWNPHOTOS_JOB_CHECK_SECONDS", "60"))
+# Files per scan batch (one ingest task), photos per faces or geocoding task.
+SCAN_BATCH = int(os.environ.get("OWNPHOTOS_SCAN_BATCH", "20"))
+STEP_BATCH = int(os.environ.get("OWNPHOTOS_STEP_BATCH", "16"))
 # Beat runs inside the worker that `manage.py serve` starts (celery worker -B).
 CELERY_BEAT_SCHEDULE = {
-    "jobs-fail-stale": {"task": "api.tasks.jobs_fail_stale", "schedule": 60.0},
+    "jobs-resume-stale": {"task": "api.tasks.jobs_resume_stale", "schedule": JOB_CHECK_SECONDS},
     "trash-purge": {"task": "api.tasks.trash_purge", "schedule": 24 * 3600.0},
     # Models downloaded or changed since the photos were processed.
     "enrichment-refresh": {"task": "api.tasks.enrichment_refresh", "schedule": 3600.0},

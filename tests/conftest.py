@@ -18,6 +18,13 @@ SHARED_PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "phot
 WORKER_START_SECONDS = 60
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("once") and not os.environ.get("DATABASE_URL", "").startswith(
+        "postgres"
+    ):
+        pytest.skip("runs once, in the PostgreSQL run (marker `once`)")
+
+
 @pytest.fixture(scope="session")
 def manifest() -> dict:
     """The corpus facts, keyed by path relative to the photos folder."""

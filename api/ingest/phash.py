@@ -17,6 +17,7 @@ from PIL import Image, ImageStat
 from api.ingest import thumbnails
 from api.ingest.thumbnails import DECODE_ERRORS
 from api.models import Photo
+from api.services.steps import DONE, FAILED, step_done, step_set, steps_save
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +71,10 @@ def phash_store(*, photo: Photo) -> int | None:
             color = mean_color_of_image(image)
     except (FileNotFoundError, *DECODE_ERRORS) as exc:
         photo.phash = photo.mean_color = None
-        photo.steps["phash"] = {"state": "failed", "version": VERSION, "error": str(exc)}
+        step_set(photo, "phash", state=FAILED, version=VERSION, error=str(exc))
         return None
     photo.phash, photo.mean_color = value, color
-    photo.steps["phash"] = {"state": "done", "version": VERSION}
+    step_set(photo, "phash", state=DONE, version=VERSION)
     return value
 
 
@@ -85,13 +86,13 @@ def phash_backfill(*, photos=None) -> int:
     queryset = photos if photos is not None else Photo.objects.all()
     done = 0
     for photo in queryset.filter(is_video=False).iterator(chunk_size=500):
-        state = photo.steps.get("phash") or {}
-        if state.get("state") == "done" and state.get("version") == VERSION:
+        if step_done(photo, "phash", VERSION):
             continue
         if not thumbnails.thumbnail_path(photo=photo, size="big").exists():
             continue
         phash_store(photo=photo)
-        photo.save(update_fields=["phash", "mean_color", "steps", "updated_at"])
+        photo.save(update_fields=["phash", "mean_color", "updated_at"])
+        steps_save(photo=photo, names=["phash"])
         done += 1
     return done
 

@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from api.exceptions import PathOutsideLibrary, UnreadableFile
 from api.ingest import phash, thumbnails
@@ -15,12 +16,28 @@ from api.ingest.formats import Media, media_open
 from api.ingest.hashing import hash_path
 from api.ingest.sniffing import Sniffed, mime_kind, sniff_path
 from api.ingest.xmp import sidecar_mtime_ns
-from api.ml.geocode import photo_geocode_enqueue
 from api.models import File, Library, Photo, User
+from api.services.steps import (
+    DONE,
+    FAILED,
+    step_done,
+    step_done_q,
+    step_record,
+    step_set,
+    steps_save,
+)
 
 logger = logging.getLogger(__name__)
 
 METADATA_VERSION = "2"  # 2: XMP, IPTC and import sidecars
+# The steps file_extract writes; the others belong to the queues after it.
+INGEST_STEPS = ("metadata", "thumbnails", "phash")
+# Written by other steps (geocoding) or earlier (register): the extraction saves the rest.
+_NOT_EXTRACTED = {"id", "owner", "content_hash", "steps", "place"} | {
+    "geocode_distance",
+    "geocode_provider",
+    "geocode_version",
+}
 
 
 def file_register(
@@ -47,8 +64,7 @@ def file_register(
         sidecar = sidecar_mtime_ns(path)
         if file is not None and file.sidecar_mtime_ns != sidecar and "metadata" in photo.steps:
             # Same bytes, another sidecar: its metadata is read again.
-            del photo.steps["metadata"]
-            photo.save(update_fields=["steps", "updated_at"])
+            step_record(photo=photo, step="metadata", state="pending", version="")
         fields = {
             "photo": photo,
             "size": stat.st_size,
@@ -94,13 +110,19 @@ def _photo_for(*, owner: User, digest: str, sniffed: Sniffed, previous: File | N
         return Photo.objects.get(owner=owner, content_hash=digest)
 
 
-def _step_done(photo: Photo, step: str, version: str) -> bool:
-    state = photo.steps.get(step) or {}
-    return state.get("state") == "done" and state.get("version") == version
+def extracted_q(*, prefix: str = "") -> Q:
+    """Photos whose ingest steps are done at the current versions (what file_extract would
+    return at once for), as a query; `prefix` reaches the photo from another model."""
+    return (
+        step_done_q("metadata", METADATA_VERSION, prefix=prefix)
+        & step_done_q("thumbnails", thumbnails.VERSION, prefix=prefix)
+        & (Q(**{f"{prefix}is_video": True}) | step_done_q("phash", phash.VERSION, prefix=prefix))
+    )
 
 
 def file_extract(*, file: File, force: bool = False) -> Photo:
     """Read the metadata of `file` into its Photo, make the thumbnails and the perceptual hash.
+    The caller queues what follows (api.services.enrichment.photos_followups_enqueue).
 
     Idempotent: returns at once when both steps are done at the current versions (and the
     thumbnails exist), unless `force`. When the metadata reads but no pixels decode (a RAW
@@ -112,10 +134,10 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
         raise UnreadableFile(file.error or "this file has no photo")
     if (
         not force
-        and _step_done(photo, "metadata", METADATA_VERSION)
-        and _step_done(photo, "thumbnails", thumbnails.VERSION)
+        and step_done(photo, "metadata", METADATA_VERSION)
+        and step_done(photo, "thumbnails", thumbnails.VERSION)
         and thumbnails.thumbnails_exist(photo=photo)
-        and (photo.is_video or _step_done(photo, "phash", phash.VERSION))
+        and (photo.is_video or step_done(photo, "phash", phash.VERSION))
     ):
         return photo
     media = media_open(file_confine(file=file), Sniffed(mime_kind(file.mime), file.mime))
@@ -124,20 +146,17 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
         notes = _metadata_apply(photo=photo, media=media, file=file)
         try:
             photo.partial = thumbnails.thumbnails_make(photo=photo, media=media)
-            photo.steps["thumbnails"] = {"state": "done", "version": thumbnails.VERSION}
+            step_set(photo, "thumbnails", state=DONE, version=thumbnails.VERSION)
             if not photo.is_video:
                 phash.phash_store(photo=photo)
         except UnreadableFile as exc:
             error = exc.detail
-            photo.steps["thumbnails"] = {
-                "state": "failed",
-                "version": thumbnails.VERSION,
-                "error": error,
-            }
+            step_set(photo, "thumbnails", state=FAILED, version=thumbnails.VERSION, error=error)
     finally:
         media.close()
-    photo.save()
-    photo_geocode_enqueue(photo=photo)
+    # The other queues' entries of `steps` are theirs: only the ingest ones are written here.
+    photo.save(update_fields=_extracted_fields())
+    steps_save(photo=photo, names=INGEST_STEPS)
     # A refused XMP packet is reported on the file, which is indexed all the same.
     recorded = "; ".join(part for part in (error, notes) if part)
     if file.error != recorded:
@@ -145,18 +164,11 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
         file.error = recorded
     if error:
         raise UnreadableFile(error)
-    _enrichment_enqueue(photo)
     return photo
 
 
-def _enrichment_enqueue(photo: Photo) -> None:
-    """Start the steps that read the thumbnails, once the photo's transaction commits.
-
-    Each is idempotent, so a rescan that makes thumbnails again costs them nothing.
-    """
-    from api import tasks  # api.tasks imports this module
-
-    tasks.photo_detect_faces.delay_on_commit(photo.pk)
+def _extracted_fields() -> list[str]:
+    return [f.name for f in Photo._meta.concrete_fields if f.name not in _NOT_EXTRACTED]
 
 
 def _metadata_apply(*, photo: Photo, media: Media, file: File) -> str:
@@ -175,5 +187,5 @@ def _metadata_apply(*, photo: Photo, media: Media, file: File) -> str:
     photo.gps_lat, photo.gps_lon, photo.gps_alt = facts.gps_lat, facts.gps_lon, facts.gps_alt
     photo.is_video, photo.duration = media.is_video, media.duration
     notes = annotations_apply(photo=photo, media=media, path=Path(file.path))
-    photo.steps["metadata"] = {"state": "done", "version": METADATA_VERSION}
+    step_set(photo, "metadata", state=DONE, version=METADATA_VERSION)
     return notes

@@ -15,15 +15,21 @@ RAW_EXTENSIONS = frozenset(
 )
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".gif", ".webp", ".tif", ".tiff", ".heic", ".heif"}
-    | {".hif", ".avif", ".bmp"}
+    | {".hif", ".avif", ".bmp", ".apng"}
 )
-VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".qt", ".3gp", ".mkv", ".webm", ".avi"})
+# JPEG XL (.jxl) is left out: the installed Pillow has no decoder for it.
+VIDEO_EXTENSIONS = frozenset(
+    {".mp4", ".m4v", ".mov", ".qt", ".3gp", ".3g2", ".mkv", ".webm", ".avi"}
+    | {".mts", ".m2ts", ".ts"}
+)
 KNOWN_EXTENSIONS = IMAGE_EXTENSIONS | RAW_EXTENSIONS | VIDEO_EXTENSIONS
 
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 _AVIF_BRANDS = {b"avif", b"avis"}
 _QUICKTIME_BRANDS = {b"qt  "}
-HEADER_BYTES = 64
+# Enough for three MPEG transport-stream packets (188 bytes; 192 in M2TS), told by their sync.
+HEADER_BYTES = 600
+_TS_SYNC = 0x47
 _RAW_MIMES = {
     ".dng": "image/x-adobe-dng",
     ".nef": "image/x-nikon-nef",
@@ -79,7 +85,19 @@ def sniff_bytes(head: bytes, *, suffix: str = "") -> Sniffed:
         return Sniffed("video", "video/webm" if suffix == ".webm" else "video/x-matroska")
     if head[4:8] == b"ftyp":
         return _sniff_iso_bmff(head)
+    if _is_transport_stream(head):
+        return Sniffed("video", "video/mp2t")
     raise NotAnImage("not an image or video (unrecognised content)")
+
+
+def _is_transport_stream(head: bytes) -> bool:
+    """MPEG-TS (.ts, .mts) has a sync byte every 188 bytes; M2TS (.m2ts, AVCHD) puts a 4-byte
+    timestamp before each packet, so every 192 bytes from offset 4."""
+    for start, step in ((0, 188), (4, 192)):
+        offsets = range(start, start + 3 * step, step)
+        if len(head) > offsets[-1] and all(head[i] == _TS_SYNC for i in offsets):
+            return True
+    return False
 
 
 def _sniff_iso_bmff(head: bytes) -> Sniffed:
@@ -97,6 +115,10 @@ def _sniff_iso_bmff(head: bytes) -> Sniffed:
         return Sniffed("image", "image/heif")
     if major in _QUICKTIME_BRANDS:
         return Sniffed("video", "video/quicktime")
+    if major.startswith(b"3gp"):
+        return Sniffed("video", "video/3gpp")
+    if major.startswith(b"3g2"):
+        return Sniffed("video", "video/3gpp2")
     return Sniffed("video", "video/mp4")
 
 

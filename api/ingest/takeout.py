@@ -31,8 +31,8 @@ from api.ingest.hashing import hash_path
 from api.ingest.pipeline import file_extract, file_register
 from api.ingest.sniffing import IMAGE_EXTENSIONS, KNOWN_EXTENSIONS
 from api.ingest.takeout_names import Sidecar, sidecar_parse, sidecars_match
-from api.ml.enrich import enrichment_enqueue
 from api.models import Album, AlbumPhoto, Job, Library, Photo, PhotoTag, User
+from api.services.enrichment import enrichment_enqueue
 from api.services.jobs import job_advance, job_total
 from api.services.users import library_add
 

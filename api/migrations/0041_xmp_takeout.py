@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('api', '0052_embedding_halfvec'),
+        ('api', '0031_jobs_batches'),
     ]
 
     operations = [

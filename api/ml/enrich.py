@@ -24,6 +24,7 @@ from api.ml import clip, scenes
 from api.ml.registry import REGISTRY
 from api.models import Embedding, Photo, PhotoTag, User
 from api.search.backends import embedding_saved
+from api.services.steps import step_done, step_record, step_record_many
 
 logger = logging.getLogger(__name__)
 
@@ -45,29 +46,10 @@ STEPS = {
 }
 
 
-def photo_step_record(*, photo_id: int, step: str, state: str, version: str, error: str = ""):
-    """Set one entry of Photo.steps under a row lock, so steps finishing at the same time on
-    other queues do not overwrite each other."""
-    with transaction.atomic():
-        photo = Photo.objects.select_for_update().only("id", "steps").get(pk=photo_id)
-        entry = {"state": state, "version": version}
-        if error:
-            entry["error"] = error
-        photo.steps[step] = entry
-        Photo.objects.filter(pk=photo_id).update(steps=photo.steps)
-
-
-def _skip(step: Step, photo_ids: list[int], message: str = "") -> None:
-    message = message or REGISTRY[step.model].missing_message()
-    for photo_id in photo_ids:
-        photo_step_record(
-            photo_id=photo_id, step=step.name, state="skipped", version="", error=message
-        )
-
-
-def _done(photo: Photo, step: str, version: str) -> bool:
-    entry = photo.steps.get(step) or {}
-    return entry.get("state") == "done" and entry.get("version") == version
+def steps_skip(name: str, photo_ids: list[int], message: str = "") -> None:
+    """Record the step `name` skipped on these photos: its model is missing or unusable."""
+    message = message or REGISTRY[STEPS[name].model].missing_message()
+    step_record_many(photo_ids=photo_ids, step=name, state="skipped", version="", error=message)
 
 
 def _images(photos: list[Photo], step: str, version: str) -> tuple[list[Photo], list[Image.Image]]:
@@ -80,9 +62,7 @@ def _images(photos: list[Photo], step: str, version: str) -> tuple[list[Photo], 
                 image.draft("RGB", _DRAFT)
                 images.append(image.convert("RGB"))
         except (FileNotFoundError, *DECODE_ERRORS) as exc:
-            photo_step_record(
-                photo_id=photo.pk, step=step, state="failed", version=version, error=str(exc)
-            )
+            step_record(photo=photo.pk, step=step, state="failed", version=version, error=str(exc))
             continue
         kept.append(photo)
     return kept, images
@@ -90,7 +70,7 @@ def _images(photos: list[Photo], step: str, version: str) -> tuple[list[Photo], 
 
 def _pending(photo_ids: list[int], step: str, version: str) -> list[Photo]:
     photos = Photo.objects.filter(pk__in=photo_ids).only("id", "owner_id", "content_hash", "steps")
-    return [photo for photo in photos.order_by("id") if not _done(photo, step, version)]
+    return [photo for photo in photos.order_by("id") if not step_done(photo, step, version)]
 
 
 def photos_tag_scenes(*, photo_ids: list[int]) -> int:
@@ -101,7 +81,7 @@ def photos_tag_scenes(*, photo_ids: list[int]) -> int:
     """
     step = STEPS["scenes"]
     if not step.installed():
-        _skip(step, photo_ids)
+        steps_skip(step.name, photo_ids)
         return 0
     version = step.version()
     photos, images = _images(_pending(photo_ids, step.name, version), step.name, version)
@@ -109,7 +89,7 @@ def photos_tag_scenes(*, photo_ids: list[int]) -> int:
         results = scenes.scenes_classify(images)
     except ModelNotInstalled as exc:
         logger.error("scene tagging skipped: %s", exc.detail)
-        _skip(step, [photo.pk for photo in photos], message=exc.detail)
+        steps_skip(step.name, [photo.pk for photo in photos], message=exc.detail)
         return 0
     for photo, tags in zip(photos, results, strict=True):
         with transaction.atomic():
@@ -118,7 +98,7 @@ def photos_tag_scenes(*, photo_ids: list[int]) -> int:
                 PhotoTag(photo=photo, name=name, score=score, source=step.model, version=version)
                 for name, score in tags
             )
-            photo_step_record(photo_id=photo.pk, step=step.name, state="done", version=version)
+            step_record(photo=photo.pk, step=step.name, state="done", version=version)
     return len(photos)
 
 
@@ -126,7 +106,7 @@ def photos_embed_clip(*, photo_ids: list[int]) -> int:
     """Store the CLIP embedding of these photos; returns how many were embedded."""
     step = STEPS["clip"]
     if not step.installed():
-        _skip(step, photo_ids)
+        steps_skip(step.name, photo_ids)
         return 0
     version = step.version()
     photos, images = _images(_pending(photo_ids, step.name, version), step.name, version)
@@ -139,7 +119,7 @@ def photos_embed_clip(*, photo_ids: list[int]) -> int:
                 defaults={"model_version": version, "dim": len(vector), "vector": vector.tobytes()},
             )
             embedding_saved(embedding=embedding)
-            photo_step_record(photo_id=photo.pk, step=step.name, state="done", version=version)
+            step_record(photo=photo.pk, step=step.name, state="done", version=version)
     return len(photos)
 
 
@@ -166,38 +146,6 @@ def enrichment_stale(*, owner: User, step: str) -> list[int]:
     return list(photos.order_by("id").values_list("id", flat=True))
 
 
-def enrichment_enqueue(*, owner: User) -> dict[str, int]:
-    """Queue the model steps for every stale photo of `owner`, in batches, after commit.
-
-    A step whose model is missing is recorded as skipped on the photos instead (a job's
-    `errors` and `result` stay about files). Returns how many photos each step queued.
-    """
-    from api import tasks
-
-    task_for = {"scenes": tasks.photos_tag_scenes, "clip": tasks.photos_embed_clip}
-    queued = {}
-    for name, step in STEPS.items():
-        stale = enrichment_stale(owner=owner, step=name)
-        queued[name] = 0
-        if not step.installed():
-            _skip(step, stale)
-            continue
-        size = settings.CLIP_BATCH
-        for start in range(0, len(stale), size):
-            task_for[name].delay_on_commit(stale[start : start + size])
-        queued[name] = len(stale)
-    return queued
-
-
-def enrichment_refresh() -> dict[str, dict[str, int]]:
-    """Queue the stale steps of every active user's photos: a model installed or changed since
-    (new weights, another CLIP) is applied to the whole library in the background."""
-    return {
-        user.username: enrichment_enqueue(owner=user)
-        for user in User.objects.filter(is_active=True).order_by("id")
-    }
-
-
 def enrichment_run(*, owner: User) -> dict[str, int]:
     """Run every step after the thumbnails in this process, for `owner`'s photos that need it,
     then regroup events; returns how many photos each step ran on.
@@ -205,14 +153,14 @@ def enrichment_run(*, owner: User) -> dict[str, int]:
     `scan --wait` uses it to finish the whole pipeline whether or not a worker is running.
     The same steps queued on Celery then find their work done and return at once.
     """
+    from api.geo import geocode
     from api.ml import faces as face_model
-    from api.ml import geocode
     from api.services import events, faces
 
     ran = dict.fromkeys(("faces", "geocode", *STEPS), 0)
     photos = Photo.objects.for_user(owner).filter(steps__thumbnails__state="done")
     for photo in photos.order_by("id").iterator(chunk_size=200):
-        if not _done(photo, faces.STEP, face_model.MODEL_VERSION):
+        if not step_done(photo, faces.STEP, face_model.MODEL_VERSION):
             faces.photo_detect_faces(photo=photo)
             ran["faces"] += 1
         if geocode.photo_geocode_needed(photo):
@@ -222,7 +170,7 @@ def enrichment_run(*, owner: User) -> dict[str, int]:
     for name, step in STEPS.items():
         stale = enrichment_stale(owner=owner, step=name)
         if not step.installed():
-            _skip(step, stale)
+            steps_skip(name, stale)
             continue
         for start in range(0, len(stale), settings.CLIP_BATCH):
             ran[name] += run_for[name](photo_ids=stale[start : start + settings.CLIP_BATCH])

@@ -2,7 +2,7 @@ from api.models.album import Album, AlbumLink, AlbumPhoto, AlbumShare, EventGrou
 from api.models.embedding import Embedding
 from api.models.face import Face, FaceNotPerson
 from api.models.file import File
-from api.models.job import Job
+from api.models.job import Job, JobBatch
 from api.models.person import Person
 from api.models.photo import Photo
 from api.models.place import GeocodeLookup, Place
@@ -21,6 +21,7 @@ __all__ = [
     "File",
     "GeocodeLookup",
     "Job",
+    "JobBatch",
     "Library",
     "Person",
     "Photo",

@@ -21,6 +21,9 @@ class Job(models.Model):
     class State(models.TextChoices):
         QUEUED = "queued"
         RUNNING = "running"
+        # Running, but no worker has reported for a while: its work is queued again and
+        # resumes when a worker takes it.
+        WAITING = "waiting"
         DONE = "done"
         FAILED = "failed"
 
@@ -48,3 +51,26 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} job {self.pk} ({self.state})"
+
+
+class JobBatch(models.Model):
+    """A slice of a scan's files (tens of them), processed by any worker; the job's counts
+    are the sum of its finished batches, so a batch delivered twice counts once."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    # [[path, is_new, library id or null], ...]: everything the batch task needs.
+    items = models.JSONField(default=list)
+    # {"new": n, "changed": n, "failed": n} once finished.
+    counts = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="jobbatch_job_number")
+        ]
+        indexes = [models.Index(fields=["job", "finished_at"], name="jobbatch_job_finished")]
+
+    def __str__(self) -> str:
+        return f"batch {self.number} of job {self.job_id}"

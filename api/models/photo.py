@@ -82,7 +82,7 @@ class Photo(models.Model):
     gps_lat = models.FloatField(null=True, blank=True)
     gps_lon = models.FloatField(null=True, blank=True)
     gps_alt = models.FloatField(null=True, blank=True, help_text="metres")
-    # The most precise place known for gps_lat/gps_lon (see api/ml/geocode.py).
+    # The most precise place known for gps_lat/gps_lon (see api/geo/geocode.py).
     place = models.ForeignKey(
         "api.Place", null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
     )

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from api.exceptions import PathOutsideLibrary
 from api.models import Job, Library
+from api.selectors.jobs import job_pending
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -28,6 +29,7 @@ class _ProgressField(serializers.Field):
 class JobSerializer(serializers.ModelSerializer):
     progress = extend_schema_field(ProgressSerializer)(_ProgressField)()
     errors = JobErrorSerializer(many=True, read_only=True)
+    pending = serializers.SerializerMethodField()
 
     class Meta:
         model = Job
@@ -36,6 +38,7 @@ class JobSerializer(serializers.ModelSerializer):
             "kind",
             "state",
             "progress",
+            "pending",
             "errors",
             "reason",
             "params",
@@ -46,6 +49,12 @@ class JobSerializer(serializers.ModelSerializer):
             "heartbeat_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_pending(self, job: Job) -> dict[str, int]:
+        """While the job runs, per queue: `ingest` files of it not yet indexed; `faces`,
+        `geocode`, `scenes`, `clip` photos of the owner the step has still to see."""
+        return job_pending(job=job)
 
 
 class ScanRequestSerializer(serializers.Serializer):

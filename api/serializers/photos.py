@@ -7,6 +7,7 @@ from rest_framework import serializers
 from api.models import Photo
 from api.models.photo import DateSource
 from api.serializers.places import PlaceSerializer
+from api.services.steps import photo_steps_state
 
 
 def taken_at_iso(photo: Photo) -> str | None:
@@ -121,6 +122,12 @@ class FaceSerializer(serializers.Serializer):
     person = serializers.IntegerField(allow_null=True)
 
 
+class StepStateSerializer(serializers.Serializer):
+    state = serializers.CharField()
+    version = serializers.CharField()
+    error = serializers.CharField(required=False)
+
+
 class PhotoDetailSerializer(PhotoListSerializer):
     """Everything about one photo. `place`, `tags` and `faces` fill in as enrichment lands."""
 
@@ -128,6 +135,7 @@ class PhotoDetailSerializer(PhotoListSerializer):
     place = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
     faces = serializers.SerializerMethodField()
+    steps = serializers.SerializerMethodField()
     exposure = serializers.FloatField(
         source="exposure_time", read_only=True, allow_null=True, help_text="seconds"
     )
@@ -169,6 +177,7 @@ class PhotoDetailSerializer(PhotoListSerializer):
             "place",
             "tags",
             "faces",
+            "steps",
             "files",
             "created_at",
             "updated_at",
@@ -201,6 +210,14 @@ class PhotoDetailSerializer(PhotoListSerializer):
         return [
             {"id": face.pk, "box": face.box, "person": face.person_id} for face in photo.faces.all()
         ]
+
+    @extend_schema_field(
+        serializers.DictField(child=StepStateSerializer(), help_text="by step name")
+    )
+    def get_steps(self, photo: Photo) -> dict[str, dict]:
+        """Each step's state ("pending" while not run yet, "done", "failed", "skipped",
+        "retrying") and version, so a client can say the photo is still processing."""
+        return photo_steps_state(photo)
 
 
 class PhotoUpdateSerializer(serializers.Serializer):

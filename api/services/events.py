@@ -14,7 +14,6 @@ counts as a change to the photos they are in, so those events are retitled.
 import bisect
 import datetime as dt
 import logging
-import math
 from calendar import month_name
 from collections import Counter
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
+from api.geo.distance import distance_km
 from api.models import Album, AlbumPhoto, EventGrouping, Face, Photo, Place, User
 from api.models.photo import DateSource
 
@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 GAP = dt.timedelta(hours=12)
 MOVE_KM = 200.0
 MIN_PHOTOS = 3
-EARTH_KM = 6371.0
 DASH = "\N{EN DASH}"
 
 
@@ -90,14 +89,8 @@ def _names(names: Sequence[str]) -> str:
     return f"{names[0]}, {names[1]} and {rest} other{'s' if rest > 1 else ''}"
 
 
-def _km(a: _Shot, b: _Shot) -> float:
-    """Great-circle distance (haversine)."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_KM * math.asin(math.sqrt(h))
+def _moved_km(a: _Shot, b: _Shot) -> float:
+    return distance_km(a.lat, a.lon, b.lat, b.lon)
 
 
 def _group(shots: list[_Shot]) -> list[list[_Shot]]:
@@ -110,7 +103,11 @@ def _group(shots: list[_Shot]) -> list[list[_Shot]]:
         has_gps = shot.lat is not None and shot.lon is not None
         if current and (
             shot.taken_at - current[-1].taken_at > GAP
-            or (has_gps and located is not None and _km(located, shot) > MOVE_KM)
+            or (
+                has_gps
+                and located is not None
+                and distance_km(located.lat, located.lon, shot.lat, shot.lon) > MOVE_KM
+            )
         ):
             groups.append(current)
             current, located = [], None

@@ -21,6 +21,7 @@ from api.ml import faces as face_model
 from api.models import Face, FaceNotPerson, Person, Photo, User
 from api.selectors.people import face_get, person_get
 from api.services.people import people_refresh
+from api.services.steps import step_done, step_record
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +34,7 @@ def photo_detect_faces(*, photo: Photo) -> list[Face]:
     Idempotent: returns the stored faces when this model version already ran on the photo.
     An unreadable image is recorded in `photo.steps["faces"]` and yields no faces.
     """
-    step = photo.steps.get(STEP, {})
-    if step.get("state") == "done" and step.get("version") == face_model.MODEL_VERSION:
+    if step_done(photo, STEP, face_model.MODEL_VERSION):
         return list(photo.faces.filter(model_version=face_model.MODEL_VERSION))
     try:
         image, display_size = face_model.load_photo_image(photo)
@@ -51,6 +51,15 @@ def photo_detect_faces(*, photo: Photo) -> list[Face]:
         # A face another app drew where the detector found none is a face of its own.
         detected += face_model.encode_regions(image, boxes=unmatched, display_size=display_size)
     return photo_store_faces(photo=photo, detected=detected)
+
+
+def photos_detect_faces(*, photo_ids: list[int]) -> int:
+    """Detect the faces of these photos (those deleted meanwhile are nothing to do); returns
+    how many photos were looked at."""
+    photos = list(Photo.objects.filter(pk__in=photo_ids).select_related("owner").order_by("id"))
+    for photo in photos:
+        photo_detect_faces(photo=photo)
+    return len(photos)
 
 
 def _region_boxes(photo: Photo, display_size: tuple[int, int]) -> list[tuple[str, tuple]]:
@@ -178,8 +187,7 @@ def _box_iou(a, b) -> float:
 
 
 def _step_record(photo: Photo, *, state: str, error: str) -> None:
-    photo.steps[STEP] = {"state": state, "version": face_model.MODEL_VERSION, "error": error}
-    Photo.objects.filter(pk=photo.pk).update(steps=photo.steps)
+    step_record(photo=photo, step=STEP, state=state, version=face_model.MODEL_VERSION, error=error)
 
 
 class _Known:

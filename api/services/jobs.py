@@ -11,6 +11,7 @@ from django.db.models import F, Func, JSONField, Value
 from django.utils import timezone
 
 from api.models import Job, User
+from api.services.enrichment import task_publish
 
 logger = logging.getLogger(__name__)
 
@@ -46,14 +47,12 @@ def job_create(*, owner: User, kind: str, params: dict | None = None) -> Job:
 
 def job_enqueue(*, job: Job) -> Job:
     """Hand the job to its Celery task once the current transaction commits."""
-    from api import tasks
-
     if job.kind == Job.Kind.SCAN:
-        tasks.job_scan.delay_on_commit(job.pk)
+        task_publish("api.tasks.job_scan", job.pk)
     elif job.kind == Job.Kind.TAKEOUT:
-        tasks.job_import_takeout.delay_on_commit(job.pk)
+        task_publish("api.tasks.job_import_takeout", job.pk)
     elif job.kind == Job.Kind.UPLOAD:
-        tasks.file_process.delay_on_commit(job.params["file_id"], job.pk)
+        task_publish("api.tasks.file_process", job.params["file_id"], job.pk)
     else:
         raise ValueError(f"no task for job kind {job.kind!r}")
     return job
@@ -89,8 +88,34 @@ def job_advance(*, job: Job, done: int = 1, path: str = "", error: str = "") -> 
     Job.objects.filter(pk=job.pk).update(**changes)
 
 
+def job_advance_batch(*, job: Job, done: int, errors: list[tuple[str, str]]) -> None:
+    """Count a finished batch of `done` files with its per-file errors."""
+    with transaction.atomic():
+        for path, error in errors:
+            job_advance(job=job, path=path, error=error)
+        if done > len(errors):
+            job_advance(job=job, done=done - len(errors))
+
+
+def job_resumed(*, job: Job) -> None:
+    """A worker took up the job's work: it runs (again, if it was waiting for a worker)."""
+    Job.objects.filter(pk=job.pk, state__in=[Job.State.RUNNING, Job.State.WAITING]).update(
+        state=Job.State.RUNNING, heartbeat_at=timezone.now()
+    )
+
+
+def job_complete(*, job: Job, result: dict) -> bool:
+    """Finish a running (or waiting) job; False when another process finished it first."""
+    now = timezone.now()
+    finished = Job.objects.filter(
+        pk=job.pk, state__in=[Job.State.RUNNING, Job.State.WAITING]
+    ).update(state=Job.State.DONE, result=result, finished_at=now, heartbeat_at=now)
+    job.refresh_from_db()
+    return bool(finished)
+
+
 def job_heartbeat(*, job: Job) -> None:
-    """Tell jobs_fail_stale this job's worker is still alive."""
+    """Tell jobs_resume_stale this job's worker is still alive."""
     Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
 
 
@@ -112,20 +137,31 @@ def job_fail(*, job: Job, reason: str) -> Job:
     return job
 
 
-def jobs_fail_stale() -> int:
-    """Mark failed every running job whose worker has not beaten for JOB_HEARTBEAT_TIMEOUT
-    seconds (it was killed or lost). Run by Celery beat every minute (`jobs-fail-stale` in
-    settings.CELERY_BEAT_SCHEDULE) and before jobs are listed. Returns how many it failed."""
+def jobs_resume_stale() -> int:
+    """Queue again the work of every running job whose workers have not reported for
+    JOB_HEARTBEAT_TIMEOUT seconds (killed, or the broker lost their tasks), and show it as
+    waiting for a worker until one takes it up. Every task of a job is idempotent, so work
+    queued twice is done once. Run by Celery beat (`jobs-resume-stale`), when a worker
+    starts, and before jobs are listed. Returns how many jobs it queued again."""
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT)
-    count = Job.objects.filter(state=Job.State.RUNNING, heartbeat_at__lt=cutoff).update(
-        state=Job.State.FAILED,
-        reason=f"the worker stopped reporting for over {settings.JOB_HEARTBEAT_TIMEOUT} s",
-        finished_at=now,
+    stale = Job.objects.filter(
+        state__in=[Job.State.RUNNING, Job.State.WAITING], heartbeat_at__lt=cutoff
     )
-    if count:
-        logger.warning("marked %d stale job(s) failed", count)
-    return count
+    resumed = 0
+    for job in stale.order_by("id"):
+        # The heartbeat then says when the work was queued again; one process does it.
+        if not Job.objects.filter(pk=job.pk, heartbeat_at=job.heartbeat_at).update(
+            state=Job.State.WAITING, heartbeat_at=now
+        ):
+            continue
+        # A scan's task re-queues its unfinished batches (or plans, if it died before that).
+        with transaction.atomic():
+            job_enqueue(job=job)
+        resumed += 1
+    if resumed:
+        logger.warning("queued the work of %d stale job(s) again", resumed)
+    return resumed
 
 
 def job_retry(*, job: Job) -> Job:

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from api.exceptions import Conflict
 from api.models import Job
 from api.serializers.jobs import JobSerializer, ScanRequestSerializer, TakeoutRequestSerializer
-from api.services.jobs import job_create, job_enqueue, job_retry, jobs_fail_stale
+from api.services.jobs import job_create, job_enqueue, job_retry, jobs_resume_stale
 from api.views.base import OwnedViewSet
 
 
@@ -23,11 +23,11 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
         return qs.order_by("-created_at", "-id")
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        jobs_fail_stale()
+        jobs_resume_stale()
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        jobs_fail_stale()
+        jobs_resume_stale()
         return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(request=ScanRequestSerializer, responses={202: JobSerializer})

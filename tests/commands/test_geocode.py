@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from api.ml import geocode
+from api.geo import geocode
 from ownphotos.celery import app
 from tests.factories import PhotoFactory
 
@@ -53,7 +53,7 @@ def test_changing_the_geocoder_queues_every_geotagged_photo_again(
     settings.GEOCODER = "nominatim"
     with django_capture_on_commit_callbacks(execute=True):
         assert _run(capsys, "--user", user.username) == {"queued": 2}
-    assert geocode_queue() == 2
+    assert geocode_queue() == 1  # one batch of both photos
 
 
 @pytest.mark.django_db

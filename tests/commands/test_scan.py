@@ -138,3 +138,21 @@ def test_bootstrap_admin_uses_the_configured_password(tmp_path, settings):
 
     assert "from-the-environment" not in "".join(lines)
     assert User.objects.get(username="admin").check_password("from-the-environment")
+
+
+@pytest.mark.worker
+def test_scan_queue_runs_on_the_workers_and_follows_until_done(worker_process, photos):
+    user_create_or_update(username="queued", password="pw", libraries=[photos])
+
+    lines = _run("scan", "--user", "queued", "--queue")
+
+    assert json.loads(lines[-1]) == {
+        "new": 9,
+        "changed": 0,
+        "unchanged": 0,
+        "missing": 0,
+        "failed": 1,
+    }
+    job = Job.objects.get(owner__username="queued")
+    assert job.state == "done"
+    assert job.batches.count() == 1

@@ -76,7 +76,13 @@ def test_enrich_command_backfills_hashes_and_reports_counts(falcon, settings, tm
     Photo.objects.filter(pk=photo.pk).update(steps={"thumbnails": {"state": "done"}})
     out = io.StringIO()
     call_command("enrich", "--user", "alice", stdout=out)
-    assert json.loads(out.getvalue()) == {"phash": 1, "scenes": 0, "clip": 0}
+    assert json.loads(out.getvalue()) == {
+        "phash": 1,
+        "faces": 1,
+        "geocode": 0,
+        "scenes": 0,
+        "clip": 0,
+    }
     photo.refresh_from_db()
     assert photo.phash is not None
     assert photo.steps["clip"]["state"] == "skipped"

@@ -7,9 +7,13 @@ import numpy as np
 import pytest
 from django.conf import settings
 
+from api.geo import geocode
 from api.ingest.scan import library_scan
 from api.ml import enrich
+from api.ml.faces import MODEL_VERSION
 from api.models import Embedding, Photo, PhotoTag
+from api.services import enrichment
+from api.services.steps import step_record_many
 from tests.conftest import SHARED_PHOTOS, worker_running
 
 WAIT_SECONDS = 120
@@ -49,7 +53,8 @@ def test_a_scan_without_models_marks_both_steps_skipped_with_the_command(photos)
 @pytest.mark.django_db
 def test_enqueue_with_models_missing_queues_nothing_and_marks_photos_skipped(photos, user):
     Photo.objects.filter(pk__in=_ids(photos)).update(steps={"thumbnails": {"state": "done"}})
-    assert enrich.enrichment_enqueue(owner=user) == {"scenes": 0, "clip": 0}
+    queued = enrichment.enrichment_enqueue(owner=user)
+    assert (queued["scenes"], queued["clip"]) == (0, 0)
     for photo in Photo.objects.filter(pk__in=_ids(photos)):
         assert photo.steps["scenes"]["error"].startswith("skipped: model not installed")
         assert photo.steps["clip"]["state"] == "skipped"
@@ -191,14 +196,18 @@ def test_the_hourly_refresh_queues_what_a_newly_installed_model_has_not_seen(
     owner = photos[0].owner
     UserFactory(username="left", is_active=False)
     assert settings.CELERY_BEAT_SCHEDULE["enrichment-refresh"]["schedule"] == 3600.0
+    # Faces and places are current (tested in tests/services/test_enrichment.py).
+    step_record_many(photo_ids=_ids(photos), step="faces", state="done", version=MODEL_VERSION)
+    geocode.photos_geocode(photo_ids=_ids(photos))
     # The photos were scanned with no model; CLIP is installed now, places365 still is not.
     with django_capture_on_commit_callbacks() as queued:
         counts = tasks.enrichment_refresh()
-    assert counts == {owner.username: {"scenes": 0, "clip": 3}}
+    assert counts == {owner.username: {"faces": 0, "geocode": 0, "scenes": 0, "clip": 3}}
     assert len(queued) == 1  # one batch of CLIP_BATCH photos
     assert enrich.photos_embed_clip(photo_ids=_ids(photos)) == 3
     with django_capture_on_commit_callbacks() as queued:
-        assert tasks.enrichment_refresh() == {owner.username: {"scenes": 0, "clip": 0}}
+        counts = tasks.enrichment_refresh()
+    assert counts == {owner.username: {"faces": 0, "geocode": 0, "scenes": 0, "clip": 0}}
     assert queued == []
 
 

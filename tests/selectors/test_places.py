@@ -2,11 +2,11 @@ import math
 
 import pytest
 
-from api.ml import geocode
+from api.geo import geocode
 from api.models import Photo, Place
 from api.selectors.places import map_cells, map_clusters, place_counts
 from tests.factories import PhotoFactory
-from tests.ml.test_geocode import EXPECTED
+from tests.geo.test_geocode import EXPECTED
 
 
 @pytest.fixture

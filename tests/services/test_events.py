@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from api.geo import geocode
 from api.ingest.scan import library_scan
-from api.ml import geocode
 from api.models import Album, Face, Person, Photo, Place
 from api.services.albums import album_delete, album_remove_photos, album_update
 from api.services.events import event_title, events_regenerate

@@ -14,7 +14,7 @@ from api.services.jobs import (
     job_heartbeat,
     job_retry,
     job_start,
-    jobs_fail_stale,
+    jobs_resume_stale,
 )
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,9 @@ def test_job_lifecycle_states_and_timestamps(user):
     assert (failed.state, failed.reason) == (Job.State.FAILED, "disk gone")
 
 
-def test_jobs_fail_stale_fails_only_running_jobs_without_a_recent_heartbeat(user, settings):
+def test_a_job_whose_workers_stopped_reporting_waits_and_is_queued_again(
+    user, settings, django_capture_on_commit_callbacks
+):
     settings.JOB_HEARTBEAT_TIMEOUT = 60
     stale = job_start(job=job_create(owner=user, kind=Job.Kind.SCAN))
     Job.objects.filter(pk=stale.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=5))
@@ -71,12 +73,14 @@ def test_jobs_fail_stale_fails_only_running_jobs_without_a_recent_heartbeat(user
     job_heartbeat(job=alive)
     queued = job_create(owner=user, kind=Job.Kind.SCAN)
 
-    assert jobs_fail_stale() == 1
+    with django_capture_on_commit_callbacks() as published:
+        assert jobs_resume_stale() == 1
+    assert len(published) == 1  # its scan task, which queues the unfinished batches again
 
     states = dict(Job.objects.values_list("pk", "state"))
-    assert states == {stale.pk: "failed", alive.pk: "running", queued.pk: "queued"}
-    stale.refresh_from_db()
-    assert "stopped reporting" in stale.reason
+    assert states == {stale.pk: "waiting", alive.pk: "running", queued.pk: "queued"}
+    # Queued again now: the next check leaves it alone until the timeout passes again.
+    assert jobs_resume_stale() == 0
 
 
 def test_job_retry_queues_a_new_job_with_the_same_parameters(

@@ -2,9 +2,9 @@
 
 import pytest
 
-from api.ml import geocode
+from api.geo import geocode
 from api.models import File, Photo
-from tests.ml.test_geocode import EXPECTED
+from tests.geo.test_geocode import EXPECTED
 
 
 @pytest.fixture(scope="module")

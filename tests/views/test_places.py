@@ -1,9 +1,9 @@
 import pytest
 from rest_framework.test import APIClient
 
-from api.ml import geocode
+from api.geo import geocode
 from tests.factories import PhotoFactory
-from tests.ml.test_geocode import EXPECTED
+from tests.geo.test_geocode import EXPECTED
 
 
 @pytest.fixture

@@ -3,16 +3,17 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from api.ingest.phash import phash_backfill
-from api.ml.enrich import enrichment_enqueue
 from api.models import Photo, User
+from api.services.enrichment import enrichment_enqueue
 
 
 class Command(BaseCommand):
     help = (
         "Bring every photo up to date with the current models: hash photos made before "
-        "perceptual hashing (here, now), and queue scene tagging and CLIP embedding for photos "
-        "whose model version differs (after download_models or a new OWNPHOTOS_CLIP_*). Prints "
-        'JSON {"phash": N, "scenes": N, "clip": N}.'
+        "perceptual hashing (here, now), and queue faces, places, scene tagging and CLIP for "
+        "photos that miss them or whose model version differs (after download_models or a new "
+        'OWNPHOTOS_CLIP_*). Prints JSON {"phash": N, "faces": N, "geocode": N, "scenes": N, '
+        '"clip": N}.'
     )
 
     def add_arguments(self, parser) -> None:
@@ -24,7 +25,7 @@ class Command(BaseCommand):
             users = users.filter(username=user)
             if not users.exists():
                 raise CommandError(f"no user {user!r}")
-        totals = {"phash": 0, "scenes": 0, "clip": 0}
+        totals = dict.fromkeys(("phash", "faces", "geocode", "scenes", "clip"), 0)
         for owner in users.order_by("id"):
             totals["phash"] += phash_backfill(photos=Photo.objects.for_user(owner))
             for step, count in enrichment_enqueue(owner=owner).items():

@@ -2,8 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from api.ml.geocode import photos_geocode_enqueue_stale
-from api.models import Photo, User
+from api.models import User
+from api.services.enrichment import geocode_enqueue
 
 
 class Command(BaseCommand):
@@ -17,10 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="only this user's photos (default: everyone's)")
 
     def handle(self, *args, user: str | None, **options) -> None:
-        photos = Photo.objects.all()
+        owners = User.objects.order_by("id")
         if user is not None:
-            owner = User.objects.filter(username=user).first()
-            if owner is None:
+            owners = owners.filter(username=user)
+            if not owners.exists():
                 raise CommandError(f"No user named {user!r}.")
-            photos = Photo.objects.for_user(owner)
-        self.stdout.write(json.dumps({"queued": photos_geocode_enqueue_stale(photos=photos)}))
+        queued = sum(geocode_enqueue(owner=owner) for owner in owners)
+        self.stdout.write(json.dumps({"queued": queued}))

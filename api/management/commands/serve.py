@@ -13,6 +13,20 @@ ADMIN = "admin"
 WORKER_STOP_SECONDS = 30
 
 
+def worker_command(
+    *, queues: list[str] | None = None, beat: bool = True, broker_url: str | None = None
+) -> list[str]:
+    """The `celery worker` that serve starts: every pipeline queue (or `queues`), with beat.
+    Other machines' workers are started the same way, without beat (one beat per site)."""
+    command = [sys.executable, "-m", "celery", "-A", "ownphotos", "worker"]
+    command += ["--beat"] if beat else []
+    command += ["--queues", ",".join(queues or settings.PIPELINE_QUEUES), "--loglevel", "INFO"]
+    if (broker_url or settings.CELERY_BROKER_URL).startswith("filesystem://"):
+        # The embedded broker has no broadcast exchange for the workers' gossip.
+        command += ["--without-mingle", "--without-gossip"]
+    return command
+
+
 class Command(BaseCommand):
     help = (
         "Serve the API with its background worker: a Celery worker for every queue (with the "
@@ -25,7 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
 
     def handle(self, *args, scan: bool, bind: str, web_workers: int, **options) -> None:
-        worker = subprocess.Popen(self._worker_command())
+        worker = subprocess.Popen(worker_command())
         try:
             if scan:
                 self._queue_scan()
@@ -60,14 +74,6 @@ class Command(BaseCommand):
                 worker.kill()
         if code not in (0, -signal.SIGTERM):
             raise CommandError(f"the web server stopped with exit code {code}")
-
-    def _worker_command(self) -> list[str]:
-        command = [sys.executable, "-m", "celery", "-A", "ownphotos", "worker", "--beat"]
-        command += ["--queues", ",".join(settings.PIPELINE_QUEUES), "--loglevel", "INFO"]
-        if settings.CELERY_BROKER_URL.startswith("filesystem://"):
-            # The embedded broker has no broadcast exchange for the workers' gossip.
-            command += ["--without-mingle", "--without-gossip"]
-        return command
 
     def _queue_scan(self) -> None:
         admin = User.objects.filter(username=ADMIN).first()

@@ -5,7 +5,7 @@ import itertools
 import pytest
 from geopy.exc import GeocoderServiceError, GeocoderTimedOut
 
-from api.ml import geocode
+from api.geo import geocode
 from api.models import GeocodeLookup, Photo
 from tests.factories import PhotoFactory
 

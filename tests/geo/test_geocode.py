@@ -12,13 +12,13 @@ import math
 import pytest
 from django.conf import settings
 
-from api.ml import geocode
+from api.geo import geocode, offline
 from api.models import Photo, Place
 from tests.factories import PhotoFactory
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Haversine on a 6371 km sphere, written out independently of api.ml.geocode."""
+    """Haversine on a 6371 km sphere, written out independently of api.geo.geocode."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     a = (
         math.sin((p2 - p1) / 2) ** 2
@@ -102,7 +102,7 @@ def test_expected_place_agrees_with_an_independent_distance_check(manifest, path
     assert south <= gps["lat"] <= north
     assert west <= gps["lon"] <= east
     to_city = _km(gps["lat"], gps["lon"], *centre)
-    assert to_city < geocode.CITY_MAX_KM
+    assert to_city < offline.CITY_MAX_KM
     for rival in rivals.values():
         assert to_city < _km(gps["lat"], gps["lon"], *rival)
 
@@ -152,8 +152,8 @@ def test_photos_without_usable_gps_in_the_manifest_get_no_place(manifest_photos)
     ],
 )
 def test_broken_gps_values_are_not_valid(lat, lon):
-    assert not geocode.gps_is_valid(lat, lon)
-    assert geocode.offline_locate([(lat, lon)]) == [None]
+    assert not offline.gps_is_valid(lat, lon)
+    assert offline.offline_locate([(lat, lon)]) == [None]
 
 
 @pytest.mark.django_db
@@ -177,14 +177,14 @@ def test_photo_that_had_a_place_loses_it_when_its_gps_is_cleared(user):
 def test_point_in_mid_atlantic_gets_no_place():
     # 36.5 N 38 W: about 800 km west of the Azores, the nearest land.
     assert _km(36.5, -38.0, 37.74, -25.67) > 700
-    assert geocode.offline_locate([(36.5, -38.0)]) == [None]
+    assert offline.offline_locate([(36.5, -38.0)]) == [None]
 
 
 def test_point_at_sea_off_a_coast_gets_its_country_but_no_city():
     # Tyrrhenian Sea, 40 N 12.5 E: the nearest land is Ponza island, about 107 km north-east.
     ponza = (40.9001, 12.9573)
-    assert geocode.CITY_MAX_KM < _km(40.0, 12.5, *ponza) < geocode.COUNTRY_MAX_KM
-    (location,) = geocode.offline_locate([(40.0, 12.5)])
+    assert offline.CITY_MAX_KM < _km(40.0, 12.5, *ponza) < offline.COUNTRY_MAX_KM
+    (location,) = offline.offline_locate([(40.0, 12.5)])
     assert location.country == "Italy"
     assert location.city == ""
     assert location.distance_km == pytest.approx(_km(40.0, 12.5, *ponza), abs=1)
@@ -195,7 +195,7 @@ def test_point_across_the_antimeridian_is_matched_with_the_other_side():
     # while the nearest place on the same side of it, Leava on Futuna, is about 290 km away.
     labasa, leava = (-16.4167, 179.3833), (-14.2933, -178.1583)
     assert _km(-16.5, -179.9, *labasa) < 100 < 250 < _km(-16.5, -179.9, *leava)
-    (location,) = geocode.offline_locate([(-16.5, -179.9)])
+    (location,) = offline.offline_locate([(-16.5, -179.9)])
     assert location.country == "Fiji"
     assert location.distance_km == pytest.approx(_km(-16.5, -179.9, *labasa), abs=2)
 
@@ -203,7 +203,7 @@ def test_point_across_the_antimeridian_is_matched_with_the_other_side():
 def test_batched_lookup_answers_in_input_order(manifest):
     paths = sorted(EXPECTED)
     coords = [(manifest[p]["exif"]["gps"]["lat"], manifest[p]["exif"]["gps"]["lon"]) for p in paths]
-    answers = geocode.offline_locate([(0.0, 0.0), *coords, (None, None)])
+    answers = offline.offline_locate([(0.0, 0.0), *coords, (None, None)])
     assert answers[0] is None
     assert answers[-1] is None
     assert [a.city for a in answers[1:-1]] == [EXPECTED[p][4] for p in paths]

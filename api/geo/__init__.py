@@ -1,0 +1,1 @@
+"""Geography: the offline place index, online providers, the geocoding step and distances."""
