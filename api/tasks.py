@@ -13,6 +13,7 @@ from geopy.exc import GeocoderServiceError
 from api.exceptions import OwnPhotosError
 from api.geo import geocode
 from api.ingest import renditions, scan
+from api.ingest.takeout import takeout_import
 from api.ml import enrich
 from api.models import File, Job, Photo, User
 from api.services import enrichment, events, faces, jobs, trash, uploads
@@ -79,6 +80,25 @@ def job_scan(job_id: int) -> None:
         scan.scan_plan(job=job)
     except OwnPhotosError as exc:
         job_fail(job=job, reason=exc.detail)
+
+
+# Not acks_late, like a scan's walk: long, and a rerun skips what it already imported (a
+# task lost with its worker is queued again by jobs_resume_stale).
+@shared_task(base=JobTask, acks_late=False, soft_time_limit=24 * 3600, time_limit=24 * 3600 + 300)
+def job_import_takeout(job_id: int) -> None:
+    job = Job.objects.select_related("owner").get(pk=job_id)
+    if job.state in (Job.State.DONE, Job.State.FAILED):
+        return
+    job_start(job=job)
+    try:
+        summary = takeout_import(
+            user=job.owner, paths=job.params["paths"], into=job.params.get("into"), job=job
+        )
+    except OwnPhotosError as exc:
+        job_fail(job=job, reason=exc.detail)
+        return
+    job_finish(job=job, result=summary)
+    enrichment.task_publish("api.tasks.events_regenerate", job.owner_id)
 
 
 @shared_task(base=PipelineTask)

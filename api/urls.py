@@ -7,7 +7,7 @@ from api.throttling import SignInThrottle
 from api.views.albums import AlbumViewSet
 from api.views.auth import CookieLoginView, CookieLogoutView, CookieRefreshView
 from api.views.duplicates import DuplicateViewSet
-from api.views.jobs import JobViewSet
+from api.views.jobs import ImportViewSet, JobViewSet
 from api.views.library import (
     ConfigView,
     ModelsView,
@@ -33,6 +33,7 @@ router.register("timeline", TimelineViewSet, basename="timeline")
 router.register("duplicates", DuplicateViewSet, basename="duplicate")
 router.register("places", PlaceViewSet, basename="place")
 router.register("jobs", JobViewSet, basename="job")
+router.register("imports", ImportViewSet, basename="import")
 router.register("users", UserViewSet, basename="user")
 router.register("people", PersonViewSet, basename="person")
 router.register("faces", FaceViewSet, basename="face")

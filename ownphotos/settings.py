@@ -296,6 +296,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 PIPELINE_QUEUES = ["ingest", "faces", "scenes", "clip", "geocode"]
 CELERY_TASK_ROUTES = {
     "api.tasks.job_scan": {"queue": "ingest"},
+    "api.tasks.job_import_takeout": {"queue": "ingest"},
     "api.tasks.scan_batch": {"queue": "ingest"},
     "api.tasks.file_process": {"queue": "ingest"},
     "api.tasks.jobs_resume_stale": {"queue": "ingest"},

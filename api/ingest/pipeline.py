@@ -9,17 +9,27 @@ from django.db.models import Q
 
 from api.exceptions import PathOutsideLibrary, UnreadableFile
 from api.ingest import phash, thumbnails
+from api.ingest.annotations import annotations_apply
 from api.ingest.confinement import file_confine, owner_roots, path_confine
 from api.ingest.dates import taken_resolve
 from api.ingest.formats import Media, media_open
 from api.ingest.hashing import hash_path
 from api.ingest.sniffing import Sniffed, mime_kind, sniff_path
+from api.ingest.xmp import sidecar_mtime_ns
 from api.models import File, Library, Photo, User
-from api.services.steps import DONE, FAILED, step_done, step_done_q, step_set, steps_save
+from api.services.steps import (
+    DONE,
+    FAILED,
+    step_done,
+    step_done_q,
+    step_record,
+    step_set,
+    steps_save,
+)
 
 logger = logging.getLogger(__name__)
 
-METADATA_VERSION = "1"
+METADATA_VERSION = "2"  # 2: XMP, IPTC and import sidecars
 # The steps file_extract writes; the others belong to the queues after it.
 INGEST_STEPS = ("metadata", "thumbnails", "phash")
 # Written by other steps (geocoding) or earlier (register): the extraction saves the rest.
@@ -51,10 +61,15 @@ def file_register(
     with transaction.atomic():
         file = File.objects.select_for_update().filter(owner=owner, path=str(path)).first()
         photo = _photo_for(owner=owner, digest=digest, sniffed=sniffed, previous=file)
+        sidecar = sidecar_mtime_ns(path)
+        if file is not None and file.sidecar_mtime_ns != sidecar and "metadata" in photo.steps:
+            # Same bytes, another sidecar: its metadata is read again.
+            step_record(photo=photo, step="metadata", state="pending", version="")
         fields = {
             "photo": photo,
             "size": stat.st_size,
             "mtime_ns": stat.st_mtime_ns,
+            "sidecar_mtime_ns": sidecar,
             "content_hash": digest,
             "mime": sniffed.mime,
             "missing": False,
@@ -126,9 +141,9 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
     ):
         return photo
     media = media_open(file_confine(file=file), Sniffed(mime_kind(file.mime), file.mime))
-    error = ""
+    error = notes = ""
     try:
-        _metadata_apply(photo=photo, media=media, file=file)
+        notes = _metadata_apply(photo=photo, media=media, file=file)
         try:
             photo.partial = thumbnails.thumbnails_make(photo=photo, media=media)
             step_set(photo, "thumbnails", state=DONE, version=thumbnails.VERSION)
@@ -142,9 +157,11 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
     # The other queues' entries of `steps` are theirs: only the ingest ones are written here.
     photo.save(update_fields=_extracted_fields())
     steps_save(photo=photo, names=INGEST_STEPS)
-    if file.error != error:
-        File.objects.filter(pk=file.pk).update(error=error)
-        file.error = error
+    # A refused XMP packet is reported on the file, which is indexed all the same.
+    recorded = "; ".join(part for part in (error, notes) if part)
+    if file.error != recorded:
+        File.objects.filter(pk=file.pk).update(error=recorded)
+        file.error = recorded
     if error:
         raise UnreadableFile(error)
     return photo
@@ -154,7 +171,7 @@ def _extracted_fields() -> list[str]:
     return [f.name for f in Photo._meta.concrete_fields if f.name not in _NOT_EXTRACTED]
 
 
-def _metadata_apply(*, photo: Photo, media: Media, file: File) -> None:
+def _metadata_apply(*, photo: Photo, media: Media, file: File) -> str:
     facts = media.facts
     taken = taken_resolve(
         facts=facts, name=Path(file.path).name, mtime_ns=file.mtime_ns, is_video=media.is_video
@@ -169,4 +186,6 @@ def _metadata_apply(*, photo: Photo, media: Media, file: File) -> None:
     photo.iso, photo.focal_length = facts.iso, facts.focal_length
     photo.gps_lat, photo.gps_lon, photo.gps_alt = facts.gps_lat, facts.gps_lon, facts.gps_alt
     photo.is_video, photo.duration = media.is_video, media.duration
+    notes = annotations_apply(photo=photo, media=media, path=Path(file.path))
     step_set(photo, "metadata", state=DONE, version=METADATA_VERSION)
+    return notes

@@ -22,6 +22,7 @@ from api.exceptions import OwnPhotosError, PathOutsideLibrary
 from api.ingest.confinement import message_shown, owner_roots, path_shown
 from api.ingest.pipeline import extracted_q, file_extract, file_register
 from api.ingest.walking import walk_library
+from api.ingest.xmp import sidecar_mtime_ns
 from api.models import File, Job, JobBatch, Library, Photo, User
 from api.services.enrichment import enrichment_enqueue, photos_followups_enqueue, task_publish
 from api.services.jobs import (
@@ -108,7 +109,7 @@ def library_compare(
                     output_field=BooleanField(),
                 )
             )
-            .values_list("id", "path", "size", "mtime_ns", "missing", "settled")
+            .values_list("id", "path", "size", "mtime_ns", "missing", "settled", "sidecar_mtime_ns")
             if row[1].startswith(prefix)
         }
         library_id = library.pk if library is not None else None
@@ -119,12 +120,9 @@ def library_compare(
                 continue  # a symlink inside the library to a file walked as itself
             seen.add(file_path)
             row = known.get(file_path)
-            if (
-                row is None
-                or full
-                or not row[5]
-                or (row[2], row[3]) != (stat.st_size, stat.st_mtime_ns)
-            ):
+            # The XMP sidecar is part of the file: a rating set in darktable is a change.
+            now = (stat.st_size, stat.st_mtime_ns, sidecar_mtime_ns(file_path))
+            if row is None or full or not row[5] or (row[2], row[3], row[6]) != now:
                 work.append((file_path, row is None, library_id))
                 continue
             counts["unchanged"] += 1

@@ -146,6 +146,33 @@ def detect_faces(
     return faces
 
 
+def encode_regions(
+    image: np.ndarray, *, boxes: list[tuple[int, int, int, int]], display_size: tuple[int, int]
+) -> list[DetectedFace]:
+    """Encode faces at given boxes (top, right, bottom, left in displayed pixels of the full
+    photo), e.g. regions another app drew where the detector found nothing."""
+    import dlib
+
+    models = _models(default_detector())
+    image = np.ascontiguousarray(image, dtype=np.uint8)
+    height, width = image.shape[:2]
+    scale_x, scale_y = width / display_size[0], height / display_size[1]
+    faces = []
+    for top, right, bottom, left in boxes:
+        x0, y0 = round(left * scale_x), round(top * scale_y)
+        rect = dlib.rectangle(x0, y0, round(right * scale_x), round(bottom * scale_y))
+        shape = models.shape_predictor(image, rect)
+        encoding = models.encoder.compute_face_descriptor(image, shape, 1)
+        faces.append(
+            DetectedFace(
+                box=(top, right, bottom, left),
+                encoding=np.asarray(encoding, dtype=np.float32),
+                detector="region",
+            )
+        )
+    return faces
+
+
 def _clip(value: float, limit: int) -> int:
     return min(max(round(value), 0), limit)
 

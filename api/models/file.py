@@ -28,6 +28,8 @@ class File(models.Model):
     mtime_ns = models.BigIntegerField()
     content_hash = models.CharField(max_length=64, blank=True)
     mime = models.CharField(max_length=64, blank=True)
+    # The mtime of its XMP sidecar when it has one: a changed sidecar is a changed file.
+    sidecar_mtime_ns = models.BigIntegerField(null=True, blank=True)
     missing = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     # Lives in the user's upload folder inside the data directory, so OwnPhotos may delete it.

@@ -16,6 +16,7 @@ class Job(models.Model):
     class Kind(models.TextChoices):
         SCAN = "scan"
         UPLOAD = "upload"
+        TAKEOUT = "takeout"
 
     class State(models.TextChoices):
         QUEUED = "queued"

@@ -45,6 +45,8 @@ class DateSource(models.TextChoices):
     VIDEO = "video", "video container"
     FILENAME = "filename", "file name"
     MTIME = "mtime", "file modification time"
+    XMP = "xmp", "XMP photoshop:DateCreated"
+    TAKEOUT = "takeout", "Google Takeout photoTakenTime"
 
 
 class Photo(models.Model):
@@ -98,6 +100,8 @@ class Photo(models.Model):
     favorite = models.BooleanField(default=False)
     hidden = models.BooleanField(default=False)
     rating = models.PositiveSmallIntegerField(default=0)
+    # xmp:Rating -1: the photographer rejected it (darktable, Lightroom).
+    rejected = models.BooleanField(default=False)
     caption = models.TextField(blank=True)
     in_trash = models.BooleanField(default=False)
     trashed_at = models.DateTimeField(null=True, blank=True)
@@ -106,6 +110,18 @@ class Photo(models.Model):
     phash = models.BigIntegerField(null=True, blank=True)
     # Mean colour of the big thumbnail, 0xRRGGBB: breaks ties between flat pictures' hashes.
     mean_color = models.IntegerField(null=True, blank=True)
+
+    # Named faces another app drew (XMP regions): [{"name", "box": [top, right, bottom, left]}],
+    # fractions of the displayed photo; the faces step gives them to the faces it finds.
+    regions = models.JSONField(default=list, blank=True)
+    # What an import's sidecar said, kept for rescans (api/ingest/takeout.py):
+    # {"taken": UTC seconds, "lat", "lon", "alt", "people": [names]}.
+    imported = models.JSONField(default=dict, blank=True)
+
+    # The video of a motion photo: a file kept beside it (hidden from scans), or the MP4
+    # appended to the photo's own file, starting `motion_offset` bytes before its end.
+    motion_path = models.CharField(max_length=1024, blank=True)
+    motion_offset = models.BigIntegerField(null=True, blank=True)
 
     # Per pipeline step: {"thumbnails": {"state": "done", "version": "1", "error": ""}, ...}
     steps = models.JSONField(default=dict, blank=True)

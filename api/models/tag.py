@@ -25,7 +25,11 @@ class PhotoTag(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["photo", "source", "name"], name="phototag_unique"),
         ]
-        indexes = [models.Index(fields=["name", "photo"], name="phototag_name")]
+        indexes = [
+            models.Index(fields=["name", "photo"], name="phototag_name"),
+            # The keywords people wrote (search's vocabulary) without reading the model's tags.
+            models.Index(fields=["source", "name"], name="phototag_source_name"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.score:.2f}, {self.source})"

@@ -5,6 +5,9 @@ from django.db.models import Count, Max, QuerySet
 from api.ml import scenes
 from api.models import Photo, PhotoTag
 
+# Tags that people wrote, not a model: always searchable by their exact words.
+KEYWORD_SOURCES = ("xmp", "takeout")
+
 
 def things_list(*, photos: QuerySet[Photo]) -> list[dict]:
     """[{"tag", "count", "photo"}] over `photos` (already scoped and filtered), most frequent
@@ -20,10 +23,15 @@ def things_list(*, photos: QuerySet[Photo]) -> list[dict]:
 
 def tag_vocabulary(*, photos: QuerySet[Photo]) -> list[str]:
     """The tag names a query's words are matched against: the installed scene model's labels
-    (read from its files, so a million-photo library is not scanned at every search), else
-    every tag name on `photos`."""
+    (read from its files, so a million-photo library is not scanned at every search) and the
+    keywords people gave (XMP, IPTC, import sidecars), else every tag name on `photos`."""
     if vocabulary := scenes.scenes_vocabulary():
-        return vocabulary
+        keywords = (
+            PhotoTag.objects.filter(photo__in=photos.values("pk"), source__in=KEYWORD_SOURCES)
+            .values_list("name", flat=True)
+            .distinct()
+        )
+        return sorted(set(vocabulary) | set(keywords))
     return list(
         PhotoTag.objects.filter(photo__in=photos.values("pk"))
         .values_list("name", flat=True)

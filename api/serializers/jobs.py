@@ -94,3 +94,37 @@ class ScanRequestSerializer(serializers.Serializer):
         if not folder:
             raise serializers.ValidationError("Not a folder.")
         return str(resolved)
+
+
+def _inside_libraries(value: str, user) -> Path:
+    resolved = Path(value).expanduser().resolve()
+    roots = [Path(path) for path in Library.objects.for_user(user).values_list("path", flat=True)]
+    if not any(resolved.is_relative_to(root) for root in roots):
+        raise PathOutsideLibrary(f"{value} is not inside one of your libraries")
+    return resolved
+
+
+class TakeoutRequestSerializer(serializers.Serializer):
+    paths = serializers.ListField(
+        child=serializers.CharField(),
+        min_length=1,
+        help_text="Takeout zips (all parts) or extracted folders, inside your libraries.",
+    )
+    into = serializers.CharField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A folder inside your libraries; `takeout/` in your first library by default.",
+    )
+
+    def validate_paths(self, value: list[str]) -> list[str]:
+        """Only what the caller may read: files and folders inside their own libraries."""
+        user = self.context["request"].user
+        resolved = [_inside_libraries(path, user) for path in value]
+        for path in resolved:
+            if not path.exists():
+                raise serializers.ValidationError(f"{path} does not exist.")
+        return [str(path) for path in resolved]
+
+    def validate_into(self, value: str | None) -> str | None:
+        return str(_inside_libraries(value, self.context["request"].user)) if value else None

@@ -157,6 +157,9 @@ class PhotoDetailSerializer(PhotoListSerializer):
         help_text="Minutes east of UTC where taken; null when the zone is unknown",
     )
     size = serializers.SerializerMethodField(help_text="Bytes of the original")
+    motion = serializers.SerializerMethodField(
+        help_text="A motion photo: its video is at /api/photos/{id}/motion/"
+    )
 
     to_representation = serializers.ModelSerializer.to_representation
 
@@ -181,6 +184,8 @@ class PhotoDetailSerializer(PhotoListSerializer):
             "orientation",
             "partial",
             "caption",
+            "rejected",
+            "motion",
             "trashed_at",
             "place",
             "tags",
@@ -209,6 +214,9 @@ class PhotoDetailSerializer(PhotoListSerializer):
     def get_place(self, photo: Photo) -> dict | None:
         """`{"country", "state", "city"}` (place and parents joined by the detail selector)."""
         return photo.place.path() if photo.place_id else None
+
+    def get_motion(self, photo: Photo) -> bool:
+        return bool(photo.motion_path or photo.motion_offset)
 
     def get_tags(self, photo: Photo) -> list[str]:
         """Tag names, most confident first (prefetched by the detail selector)."""

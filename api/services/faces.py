@@ -43,6 +43,13 @@ def photo_detect_faces(*, photo: Photo) -> list[Face]:
         _step_record(photo, state="failed", error=str(error))
         return []
     detected = face_model.detect_faces(image, display_size=display_size)
+    boxes = _region_boxes(photo, display_size)
+    unmatched = [
+        box for _, box in boxes if all(_box_iou(box, found.box) < 0.5 for found in detected)
+    ]
+    if unmatched:
+        # A face another app drew where the detector found none is a face of its own.
+        detected += face_model.encode_regions(image, boxes=unmatched, display_size=display_size)
     return photo_store_faces(photo=photo, detected=detected)
 
 
@@ -53,6 +60,62 @@ def photos_detect_faces(*, photo_ids: list[int]) -> int:
     for photo in photos:
         photo_detect_faces(photo=photo)
     return len(photos)
+
+
+def _region_boxes(photo: Photo, display_size: tuple[int, int]) -> list[tuple[str, tuple]]:
+    """The photo's named XMP regions as (name, pixel box in the displayed full photo)."""
+    width, height = display_size
+    boxes = []
+    for region in photo.regions or []:
+        top, right, bottom, left = region["box"]
+        box = (round(top * height), round(right * width))
+        box += (round(bottom * height), round(left * width))
+        if box[2] > box[0] and box[1] > box[3]:
+            boxes.append((region["name"], box))
+    return boxes
+
+
+def _hint_name(photo: Photo, faces: list[Face]) -> set[int]:
+    """An imported person hint (a Takeout sidecar's people) names the photo's face when
+    exactly one name and one face are left unassigned; otherwise it stays a searchable tag."""
+    names = set((photo.imported or {}).get("people") or [])
+    if not names:
+        return set()
+    taken = set(
+        Person.objects.filter(faces__in=[face.pk for face in faces if face.person_id]).values_list(
+            "name", flat=True
+        )
+    )
+    names -= taken
+    free = [face for face in faces if face.person_id is None and not face.person_source]
+    if len(names) != 1 or len(free) != 1:
+        return set()
+    person = _person_named(photo.owner, names.pop())
+    free[0].person_id, free[0].person_source, free[0].distance = person.pk, Face.Source.USER, None
+    free[0].save(update_fields=["person", "person_source", "distance"])
+    return {person.pk}
+
+
+def _person_named(owner: User, name: str) -> Person:
+    person = Person.objects.for_user(owner).filter(name=name).order_by("pk").first()
+    return person or Person.objects.create(owner=owner, name=name)
+
+
+def _regions_name(photo: Photo, faces: list[Face]) -> set[int]:
+    """Give each named XMP region's person to the face it covers (IoU >= 0.5), as if the user
+    had assigned it: clustering never moves it. Returns the people touched."""
+    if not photo.regions or not photo.width or not photo.height:
+        return set()
+    touched = set()
+    for name, box in _region_boxes(photo, (photo.width, photo.height)):
+        best = max(faces, key=lambda face: _box_iou(box, face.box), default=None)
+        if best is None or _box_iou(box, best.box) < 0.5 or best.person_source == Face.Source.USER:
+            continue
+        person = _person_named(photo.owner, name)
+        best.person_id, best.person_source, best.distance = person.pk, Face.Source.USER, None
+        best.save(update_fields=["person", "person_source", "distance"])
+        touched.add(person.pk)
+    return touched
 
 
 def photo_store_faces(*, photo: Photo, detected: list[face_model.DetectedFace]) -> list[Face]:
@@ -86,8 +149,9 @@ def photo_store_faces(*, photo: Photo, detected: list[face_model.DetectedFace]) 
             ]
         )
         _user_labels_carry(stale, faces)
+        named = _regions_name(photo, faces) | _hint_name(photo, faces)
         Face.objects.filter(pk__in=[face.pk for face in stale]).delete()
-        people_refresh(person_ids={face.person_id for face in stale} - {None})
+        people_refresh(person_ids=({face.person_id for face in stale} | named) - {None})
         _step_record(photo, state="done", error="")
         if faces:
             faces_group(owner=photo.owner, faces=faces)
@@ -109,11 +173,16 @@ def _user_labels_carry(stale: list[Face], faces: list[Face]) -> None:
 
 def _overlap(a: Face, b: Face) -> float:
     """Intersection over union of two face boxes."""
-    width = min(a.right, b.right) - max(a.left, b.left)
-    height = min(a.bottom, b.bottom) - max(a.top, b.top)
+    return _box_iou(a.box, b.box)
+
+
+def _box_iou(a, b) -> float:
+    """Intersection over union of two (top, right, bottom, left) boxes."""
+    width = min(a[1], b[1]) - max(a[3], b[3])
+    height = min(a[2], b[2]) - max(a[0], b[0])
     if width <= 0 or height <= 0:
         return 0.0
-    union = a.box_area + b.box_area - width * height
+    union = (a[2] - a[0]) * (a[1] - a[3]) + (b[2] - b[0]) * (b[1] - b[3]) - width * height
     return width * height / union
 
 

@@ -49,6 +49,8 @@ def job_enqueue(*, job: Job) -> Job:
     """Hand the job to its Celery task once the current transaction commits."""
     if job.kind == Job.Kind.SCAN:
         task_publish("api.tasks.job_scan", job.pk)
+    elif job.kind == Job.Kind.TAKEOUT:
+        task_publish("api.tasks.job_import_takeout", job.pk)
     elif job.kind == Job.Kind.UPLOAD:
         task_publish("api.tasks.file_process", job.params["file_id"], job.pk)
     else:

@@ -1,13 +1,13 @@
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.exceptions import Conflict
 from api.models import Job
-from api.serializers.jobs import JobSerializer, ScanRequestSerializer
+from api.serializers.jobs import JobSerializer, ScanRequestSerializer, TakeoutRequestSerializer
 from api.services.jobs import job_create, job_enqueue, job_retry, jobs_resume_stale
 from api.views.base import OwnedViewSet
 
@@ -49,3 +49,19 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
             raise Conflict(f"Only a failed job can be retried; this one is {job.state}.")
         retry = job_retry(job=job)
         return Response(JobSerializer(retry).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportViewSet(viewsets.GenericViewSet):
+    """Imports from other apps, run as jobs (follow them under /api/jobs/)."""
+
+    serializer_class = TakeoutRequestSerializer
+
+    @extend_schema(request=TakeoutRequestSerializer, responses={202: JobSerializer})
+    @action(detail=False, methods=["post"])
+    def takeout(self, request: Request) -> Response:
+        """Queue the import of a Google Takeout (zips or a folder inside your libraries)."""
+        body = TakeoutRequestSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        job = job_create(owner=request.user, kind=Job.Kind.TAKEOUT, params=body.validated_data)
+        job_enqueue(job=job)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -1,5 +1,5 @@
 from django.db.models import QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from api.exceptions import NotFound
 from api.filters import PhotoFilter
 from api.ingest import renditions
+from api.ingest.motion import motion_video_open
 from api.models import Photo
 from api.search.similar import similar_to_photo
 from api.selectors.downloads import download_files, zip_stream
@@ -83,6 +84,18 @@ class PhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
     def thumbnail(self, request: Request, pk: str | None = None, size: str = "small"):
         """The thumbnail image, cacheable by the browser; handed to nginx when configured."""
         return thumbnail_response(request=request, photo=self.get_object(), size=size)
+
+    @extend_schema(
+        responses={
+            (200, "video/mp4"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such photo, or it is no motion photo"),
+        },
+    )
+    @action(detail=True, content_negotiation_class=FirstRenderer)
+    def motion(self, request: Request, pk: str | None = None) -> FileResponse:
+        """The video of a motion photo (Google's MVIMG/PXL .MP, a Takeout's companion file)."""
+        stream = motion_video_open(photo=self.get_object())
+        return FileResponse(stream, content_type="video/mp4")
 
     @extend_schema(
         responses={

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from api.ingest.pipeline import file_extract, file_register
-from api.models import Album, AlbumShare, Face, Job, Person
+from api.models import Album, AlbumShare, Face, Job, Person, Photo
 from api.services.albums import album_create
 from api.services.faces import face_assign
 from tests.factories import JobFactory, LibraryFactory
@@ -28,6 +28,9 @@ def test_every_detail_route_is_404_for_another_user(user, other_user, library):
     command = ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc=duration=1"]
     subprocess.run([*command, "-c:v", "libx264", "-pix_fmt", "yuv420p", str(clip)], check=True)
     video = file_extract(file=file_register(owner=user, path=clip))
+    # A motion photo, so that its video route answers its owner.
+    (library / ".motion.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    Photo.objects.filter(pk=photo.pk).update(motion_path=str(library / ".motion.mp4"))
     job = JobFactory(owner=user, state=Job.State.FAILED)
     face, spare_face = (
         Face.objects.create(

@@ -1,6 +1,8 @@
 import datetime as dt
+import functools
 import io
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -248,8 +250,32 @@ def test_detail_equals_the_manifest_facts(scanned, scanned_api, manifest, relati
     else:
         assert (body["gps_lat"], body["gps_lon"]) == (None, None)
     assert str(scanned.root / relative) in body["files"]
-    assert (body["place"], body["tags"], body["faces"]) == (None, [], [])
+    # Before enrichment the only tags are the keywords the file carries (XMP, IPTC).
+    assert (body["place"], set(body["tags"]), body["faces"]) == (
+        None,
+        _keywords_by_exiftool()[relative],
+        [],
+    )
     assert (body["favorite"], body["hidden"], body["in_trash"]) == (False, False, False)
+
+
+@functools.cache
+def _keywords_by_exiftool() -> dict[str, set[str]]:
+    """Keywords of every corpus photo as exiftool reads them (one call): XMP dc:subject, IPTC
+    Keywords and the leaves of lr:hierarchicalSubject."""
+    paths = [str(SHARED_PHOTOS / relative) for relative in MANIFEST]
+    tags = ["-XMP:Subject", "-IPTC:Keywords", "-XMP:HierarchicalSubject"]
+    done = subprocess.run(["exiftool", "-j", *tags, *paths], capture_output=True, check=False)
+    keywords = {}
+    for row in json.loads(done.stdout):
+        words = set()
+        for key in ("Subject", "Keywords", "HierarchicalSubject"):
+            values = row.get(key, [])
+            for value in values if isinstance(values, list) else [values]:
+                words.add(str(value).split("|")[-1].strip())
+        relative = str(Path(row["SourceFile"]).relative_to(SHARED_PHOTOS))
+        keywords[relative] = words - {""}
+    return keywords
 
 
 def test_a_photo_with_an_exif_offset_shows_it(scanned, scanned_api, manifest):

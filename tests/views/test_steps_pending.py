@@ -4,6 +4,7 @@ import shutil
 
 import pytest
 
+from api.ingest.pipeline import METADATA_VERSION
 from api.ingest.scan import library_scan
 from api.ml import faces as face_model
 from api.models import File, Job
@@ -23,7 +24,7 @@ def test_photo_detail_shows_each_step_with_state_and_version(api, user, tmp_path
 
     steps = api.get(f"/api/photos/{photo.pk}/").json()["steps"]
 
-    assert steps["metadata"] == {"state": "done", "version": "1"}
+    assert steps["metadata"] == {"state": "done", "version": METADATA_VERSION}
     assert steps["thumbnails"]["state"] == steps["phash"]["state"] == "done"
     # No worker ran: faces and the place are still to come; no model is installed.
     assert steps["faces"] == steps["geocode"] == {"state": "pending", "version": ""}
