@@ -86,3 +86,12 @@ def corpus_photo(*, owner: User, path: Path, entry: dict) -> Photo:
         mime=entry["mime"],
     )
     return photo
+
+
+def photo_from_file(*, owner, path: Path) -> Photo:
+    """Register and extract one file as `owner`'s photo, its folder made a library of theirs
+    (files outside the owner's libraries are never opened)."""
+    from api.ingest.pipeline import file_extract, file_register
+
+    Library.objects.get_or_create(owner=owner, path=str(Path(path).resolve().parent))
+    return file_extract(file=file_register(owner=owner, path=path))

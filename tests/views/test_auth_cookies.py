@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import PhotoFactory
+from tests.factories import PhotoFactory, photo_from_file
 
 PASSWORD = "correct horse battery staple"
 
@@ -109,9 +109,7 @@ def test_logout_blacklists_the_refresh_token_and_clears_the_cookies(user, browse
 
 @pytest.mark.django_db
 def test_the_access_cookie_opens_reads_and_writes_only_with_csrf(user, browser, library):
-    from api.ingest.pipeline import file_extract, file_register
-
-    photo = file_extract(file=file_register(owner=user, path=library / "exif" / "Canon_40D.jpg"))
+    photo = photo_from_file(owner=user, path=library / "exif" / "Canon_40D.jpg")
     _login(browser)
     thumbnail = browser.get(f"/api/photos/{photo.pk}/thumbnail/small/")
     assert thumbnail.status_code == 200

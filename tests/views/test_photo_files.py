@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from api.ingest.pipeline import file_extract, file_register
 from api.tasks import photo_transcode_video
+from tests.factories import photo_from_file
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +20,7 @@ def _own_cache(settings, tmp_path):
 
 
 def _photo(owner, path: Path):
-    return file_extract(file=file_register(owner=owner, path=path))
+    return photo_from_file(owner=owner, path=path)
 
 
 def _video(path: Path, *codec: str) -> Path:

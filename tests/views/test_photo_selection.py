@@ -6,10 +6,9 @@ import zipfile
 import pytest
 from rest_framework.test import APIClient
 
-from api.ingest.pipeline import file_extract, file_register
 from api.models import Album, Photo
 from api.services.albums import album_create
-from tests.factories import PhotoFactory
+from tests.factories import PhotoFactory, photo_from_file
 
 
 @pytest.mark.django_db
@@ -97,7 +96,7 @@ def test_the_zip_holds_exactly_the_originals_stored(api, user, other_user, libra
         library / "formats" / "heic" / "iPhoneXR_rotated.heic",
         library / "gps" / "DSCN0010.jpg",
     ]
-    photos = [file_extract(file=file_register(owner=user, path=path)) for path in paths]
+    photos = [photo_from_file(owner=user, path=path) for path in paths]
     response = api.post(
         "/api/photos/download/", {"ids": [photo.pk for photo in photos]}, format="json"
     )
@@ -119,7 +118,7 @@ def test_the_zip_holds_exactly_the_originals_stored(api, user, other_user, libra
 @pytest.mark.django_db
 def test_a_form_post_with_the_access_cookie_and_csrf_downloads_the_zip(user, library):
     path = library / "exif" / "Canon_40D.jpg"
-    photo = file_extract(file=file_register(owner=user, path=path))
+    photo = photo_from_file(owner=user, path=path)
     browser = APIClient(enforce_csrf_checks=True)
     login = {"username": user.username, "password": "correct horse battery staple"}
     browser.post("/api/auth/login/", login, format="json")
