@@ -115,7 +115,7 @@ class AlbumUpdateSerializer(serializers.Serializer):
 
 
 class AlbumMergeSerializer(serializers.Serializer):
-    into = serializers.IntegerField(help_text="The id of the album that receives the photos")
+    into = IdField(help_text="The id of the album that receives the photos")
 
 
 class AlbumPhotosSerializer(serializers.Serializer):

@@ -21,7 +21,7 @@ class PersonSerializer(serializers.ModelSerializer):
 class PersonPatchSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=256, required=False, allow_blank=False)
     hidden = serializers.BooleanField(required=False)
-    cover_face = serializers.IntegerField(
+    cover_face = IdField(
         required=False, help_text="The id of one of the person's faces, shown as their cover."
     )
 

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from api.models import Photo
 from api.models.photo import DateSource
+from api.serializers.fields import IdField
 from api.serializers.places import PlaceSerializer
 from api.services.photos import BULK_ACTIONS
 from api.services.steps import photo_steps_state
@@ -273,9 +274,7 @@ class VideoStateSerializer(serializers.Serializer):
 
 
 class PhotoBulkSerializer(serializers.Serializer):
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=10_000
-    )
+    ids = serializers.ListField(child=IdField(), min_length=1, max_length=10_000)
     action = serializers.ChoiceField(choices=BULK_ACTIONS)
 
 
@@ -285,7 +284,7 @@ class PhotoBulkResultSerializer(serializers.Serializer):
 
 class PhotoDownloadSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         min_length=1,
         max_length=10_000,
         help_text="Photo ids; a form may repeat the field (ids=1&ids=2)",
