@@ -17,8 +17,9 @@ from pathlib import Path
 from django.conf import settings
 from PIL import Image
 
-from api.exceptions import NotFound, UnreadableFile
+from api.exceptions import NotFound, PathOutsideLibrary, UnreadableFile
 from api.ingest import thumbnails
+from api.ingest.confinement import file_confine
 from api.ingest.formats import media_open
 from api.ingest.sniffing import sniff_path
 from api.models import Photo
@@ -39,8 +40,11 @@ TRANSCODE_SECONDS = 3000
 def original_path(*, photo: Photo) -> Path:
     """The first file on disk holding the photo's bytes; NotFound when every file of it is
     missing."""
-    for file in photo.files.filter(missing=False).order_by("path"):
-        path = Path(file.path)
+    for file in photo.files.filter(missing=False).select_related("owner").order_by("path"):
+        try:
+            path = file_confine(file=file)
+        except PathOutsideLibrary:
+            continue
         if path.is_file():
             return path
     raise NotFound("No file of this photo is on disk.")

@@ -6,13 +6,15 @@ its bytes: memory stays at one chunk whatever the selection's size. Zip64 is for
 entries past 4 GiB (long videos) work.
 """
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path, PurePath
 from zipfile import ZIP_STORED, ZipFile, ZipInfo
 
 from django.db.models import QuerySet
 
-from api.exceptions import UnknownPhotos
+from api.exceptions import PathOutsideLibrary, UnknownPhotos
+from api.ingest.confinement import owner_roots, path_confine
 from api.models import File, Photo
 
 CHUNK = 1024 * 1024
@@ -49,8 +51,21 @@ def download_files(*, photos: QuerySet[Photo], ids: list[int]) -> list[tuple[str
     found = set(photos.filter(pk__in=wanted).values_list("pk", flat=True))
     files: dict[int, Path] = {}
     rows = File.objects.filter(photo_id__in=found, missing=False).order_by("path")
-    for photo_id, path in rows.values_list("photo_id", "path"):
-        files.setdefault(photo_id, Path(path))
+    roots: dict[tuple[int, bool], list[Path]] = {}
+    for file in rows.select_related("owner"):
+        if file.photo_id in files:
+            continue
+        key = (file.owner_id, file.uploaded)
+        if key not in roots:
+            roots[key] = (
+                [file.owner.upload_dir.resolve()]
+                if file.uploaded
+                else owner_roots(owner=file.owner)
+            )
+        # The path guard of every opened original: a file that now leads outside its
+        # owner's folders is left out, as if it were missing.
+        with contextlib.suppress(PathOutsideLibrary):
+            files[file.photo_id] = path_confine(path=file.path, roots=roots[key])
     if unknown := [pk for pk in wanted if pk not in files]:
         raise UnknownPhotos(unknown)
     names: set[str] = set()

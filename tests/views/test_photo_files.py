@@ -41,6 +41,22 @@ def _codecs(content: bytes, tmp_path: Path) -> set[str]:
 
 
 @pytest.mark.django_db
+def test_a_file_swapped_for_a_link_out_of_the_library_is_never_served(api, user, library, tmp_path):
+    source = library / "exif" / "Canon_40D.jpg"
+    photo = _photo(user, source)
+    secret = tmp_path / "elsewhere" / "secret.jpg"
+    secret.parent.mkdir()
+    secret.write_bytes(b"not yours")
+    source.unlink()
+    source.symlink_to(secret)
+
+    assert api.get(f"/api/photos/{photo.pk}/original/").status_code == 404
+    assert api.get(f"/api/photos/{photo.pk}/full/").status_code == 404
+    download = api.post("/api/photos/download/", {"ids": [photo.pk]}, format="json")
+    assert download.status_code == 404
+
+
+@pytest.mark.django_db
 def test_the_original_downloads_whole_or_by_range_with_exact_bytes(api, user, library):
     source = library / "exif" / "Canon_40D.jpg"
     photo = _photo(user, source)
