@@ -385,7 +385,7 @@ def test_two_processes_share_one_mapped_index(settings, index_folder, tmp_path):
         assert report["file"]["Rss"] > 0  # the searches read the mapped file
         assert report["file"]["Private_Dirty"] == 0
         assert report["anon_growth"] < size_kb / 4, (report, size_kb)
-    # While both map it, the second one's pages of the file are the first one's.
-    # (Dirty: the page cache may not have written the new file back yet.)
+    # While both map it, the second one's pages of the file are the first one's (the build
+    # fsyncs the file before publishing it, so none of its pages is dirty).
     shared = second["file"]["Shared_Clean"] + second["file"]["Shared_Dirty"]
     assert shared >= second["file"]["Rss"] / 2, second

@@ -154,6 +154,10 @@ def index_build(
             _add(index, ids, vectors)
         temporary = folder / f".building-{os.getpid()}-{threading.get_ident()}"
         index.save(str(temporary))
+        # Written back before it is published: a crash cannot leave a torn index under the final
+        # name, and every process maps clean, shared page-cache pages.
+        with open(temporary, "rb") as written:
+            os.fsync(written.fileno())
         path = folder / f"index-{stamp:d}-{temporary.stat().st_size:d}.usearch"
         os.replace(temporary, path)
         for old in folder.glob("index-*.usearch"):
