@@ -21,10 +21,11 @@ TAG_VERSION = "1"
 _GUESSED_DATES = {DateSource.FILENAME, DateSource.MTIME, ""}
 
 
-def annotations_apply(*, photo: Photo, media: Media, path: Path) -> str:
+def annotations_apply(*, photo: Photo, media: Media, path: Path, roots: list[Path]) -> str:
     """Apply the file's XMP/IPTC and the stored import facts to `photo` (not saved here; its
-    tags are). Returns why an XMP packet was refused, or ""."""
-    facts = xmp_read(path=path, image=media.image, orientation=media.orientation)
+    tags are). Sidecars are read only inside `roots`. Returns why an XMP packet was refused,
+    or ""."""
+    facts = xmp_read(path=path, image=media.image, orientation=media.orientation, roots=roots)
     if facts.rating is not None:
         photo.rating, photo.rejected = facts.rating, facts.rejected
     if facts.caption:

@@ -52,10 +52,14 @@ def path_confine(*, path: Path | str, roots: list[Path]) -> Path:
     return real
 
 
+def file_roots(*, file: File) -> list[Path]:
+    """The folders `file` and its sidecars may live in."""
+    return [file.owner.upload_dir.resolve()] if file.uploaded else owner_roots(owner=file.owner)
+
+
 def file_confine(*, file: File) -> Path:
     """The real path to open for `file`, checked against its owner's folders."""
-    roots = [file.owner.upload_dir.resolve()] if file.uploaded else owner_roots(owner=file.owner)
-    return path_confine(path=file.path, roots=roots)
+    return path_confine(path=file.path, roots=file_roots(file=file))
 
 
 def path_shown(*, path: Path | str, roots: list[Path]) -> str:

@@ -10,7 +10,7 @@ from django.db.models import Q
 from api.exceptions import PathOutsideLibrary, UnreadableFile
 from api.ingest import phash, thumbnails
 from api.ingest.annotations import annotations_apply
-from api.ingest.confinement import file_confine, owner_roots, path_confine
+from api.ingest.confinement import file_confine, file_roots, owner_roots, path_confine
 from api.ingest.dates import taken_resolve
 from api.ingest.formats import Media, media_open
 from api.ingest.hashing import hash_path
@@ -186,6 +186,8 @@ def _metadata_apply(*, photo: Photo, media: Media, file: File) -> str:
     photo.iso, photo.focal_length = facts.iso, facts.focal_length
     photo.gps_lat, photo.gps_lon, photo.gps_alt = facts.gps_lat, facts.gps_lon, facts.gps_alt
     photo.is_video, photo.duration = media.is_video, media.duration
-    notes = annotations_apply(photo=photo, media=media, path=Path(file.path))
+    notes = annotations_apply(
+        photo=photo, media=media, path=Path(file.path), roots=file_roots(file=file)
+    )
     step_set(photo, "metadata", state=DONE, version=METADATA_VERSION)
     return notes

@@ -20,6 +20,9 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 from PIL import Image, IptcImagePlugin
 
+from api.exceptions import PathOutsideLibrary
+from api.ingest.confinement import path_confine
+
 logger = logging.getLogger(__name__)
 
 # Larger than any real XMP packet (Lightroom's with history are ~100 kB); a bigger one is refused.
@@ -86,12 +89,15 @@ def sidecar_mtime_ns(path: Path | str) -> int | None:
     return None
 
 
-def xmp_read(*, path: Path, image: Image.Image | None, orientation: int | None) -> XmpFacts:
+def xmp_read(
+    *, path: Path, image: Image.Image | None, orientation: int | None, roots: list[Path]
+) -> XmpFacts:
     """Everything the file's XMP, its sidecar and (JPEG) IPTC IIM say, merged.
 
     `orientation` is the photo's EXIF orientation: MWG regions are in the frame of the stored
     pixels and are turned here into the displayed frame, unless their AppliedToDimensions
-    are the displayed size (some writers turn them already).
+    are the displayed size (some writers turn them already). A sidecar is read only when its
+    real path lies in `roots` (a link to another user's sidecar would leak their captions).
     """
     stored = image.size if image is not None else None
     facts = XmpFacts()
@@ -99,15 +105,20 @@ def xmp_read(*, path: Path, image: Image.Image | None, orientation: int | None) 
     embedded = _embedded_packet(path, image)
     if embedded:
         packets.append(("embedded XMP", embedded))
+    errors = []
     for candidate in sidecar_paths(path):
+        if not candidate.exists():
+            continue
         try:
-            with candidate.open("rb") as fh:
+            with path_confine(path=candidate, roots=roots).open("rb") as fh:
                 data = fh.read(MAX_XMP_BYTES + 1)
+        except PathOutsideLibrary as exc:
+            errors.append(str(exc.detail))
+            break
         except OSError:
             continue
         packets.append((f"sidecar {candidate.name}", data))
         break
-    errors = []
     for label, data in packets:
         try:
             _merge(facts, _parse(data), orientation, stored)

@@ -108,6 +108,27 @@ def test_changed_sidecar_is_a_changed_photo_and_nothing_is_written(root, user, a
     }
 
 
+def test_a_sidecar_linked_from_outside_the_library_is_not_read(root, user, tmp_path):
+    elsewhere = tmp_path / "bob"
+    elsewhere.mkdir()
+    (elsewhere / "secret.xmp").write_text(SIDECAR.format(rating=5))
+    (root / "kept").mkdir()
+    (root / "kept" / "own.xmp").write_text(SIDECAR.format(rating=2))
+    _stripped_copy(PLAIN, root / "linked.jpg")
+    (root / "linked.jpg.xmp").symlink_to(elsewhere / "secret.xmp")
+    _stripped_copy(CURIE, root / "inside.jpg")
+    (root / "inside.jpg.xmp").symlink_to(root / "kept" / "own.xmp")
+    counts = library_scan(user=user, path=root)
+    assert (counts["new"], counts["failed"]) == (2, 0)
+    file = File.objects.get(owner=user, path=str(root / "linked.jpg"))
+    assert "linked.jpg.xmp leads outside your libraries; not read" in file.error
+    assert (file.photo.rating, file.photo.caption) == (0, "")
+    assert not file.photo.tags.exists()
+    assert file.photo.steps["thumbnails"]["state"] == "done"
+    inside = _photo(root, user, "inside.jpg")  # a link within the library is followed
+    assert (inside.rating, inside.caption) == (2, "Low tide at noon")
+
+
 @pytest.mark.parametrize(
     ("xml", "kind"),
     [(BILLION_LAUGHS, "billion laughs"), (EXTERNAL_ENTITY, "external entity")],
@@ -183,7 +204,9 @@ def test_mwg_regions_name_the_faces_dlib_finds(root, user):
 def _rotated_copy_with_regions(dest: Path) -> None:
     """curie stored turned a quarter left, EXIF orientation 6 (display turns it back), and
     its MWG regions rewritten in the stored frame with the stored dimensions."""
-    facts = xmp_read(path=CURIE, image=Image.open(CURIE), orientation=None)
+    facts = xmp_read(
+        path=CURIE, image=Image.open(CURIE), orientation=None, roots=[SHARED_PHOTOS.resolve()]
+    )
     with Image.open(CURIE) as image:
         stored = image.transpose(Image.Transpose.ROTATE_90)
         exif = Image.Exif()
