@@ -46,6 +46,17 @@ def thumbnail_path(*, photo: Photo, size: str) -> Path:
     return Path(settings.THUMBNAIL_DIR) / str(photo.owner_id) / digest[:2] / name
 
 
+def cache_delete(*, photo: Photo) -> int:
+    """Remove everything cached for `photo`: its thumbnails and the renditions kept beside them
+    (full-size JPEG, transcoded video and their markers), all named by its content hash."""
+    folder = thumbnail_path(photo=photo, size="small").parent
+    removed = 0
+    for path in folder.glob(f"{photo.content_hash}.*"):
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 def thumbnail_mime(size: str) -> str:
     """The Content-Type of a `size` thumbnail."""
     return _FORMATS[size][2]

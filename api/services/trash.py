@@ -27,9 +27,9 @@ def trash_purge(
     """Delete photos trashed more than `older_than` before `now` (of `user`, or everyone's).
 
     Goes with each photo: its row (with everything that cascades from it: album memberships,
-    faces, embeddings), its thumbnails and the originals it was uploaded as. Originals in
-    library folders are never touched: their File rows stay, without a photo, so an unchanged
-    file is not indexed again by the next scan. Returns {"photos", "files"} deleted.
+    faces, embeddings), its thumbnails and renditions, and the originals it was uploaded as.
+    Originals in library folders are never touched: their File rows stay, without a photo, so
+    an unchanged file is not indexed again by the next scan. Returns {"photos", "files"} deleted.
     """
     cutoff = (now or timezone.now()) - older_than
     expired = Photo.objects.filter(in_trash=True, trashed_at__lt=cutoff)
@@ -45,8 +45,7 @@ def trash_purge(
             File.objects.filter(pk__in=[pk for pk, _ in uploads]).delete()
             counts["photos"] += Photo.objects.filter(pk__in=ids).delete()[1].get("api.Photo", 0)
         for photo in batch:
-            for size in ("small", "big"):
-                thumbnails.thumbnail_path(photo=photo, size=size).unlink(missing_ok=True)
+            thumbnails.cache_delete(photo=photo)
         for _, path in uploads:
             counts["files"] += _upload_delete(Path(path))
     if counts["photos"]:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from api.ingest import thumbnails
+from api.ingest import renditions, thumbnails
 from api.ingest.pipeline import file_extract
 from api.ingest.scan import library_scan
 from api.models import AlbumPhoto, File, Photo
@@ -47,14 +47,17 @@ def test_purge_deletes_photos_trashed_over_30_days_ago_with_their_thumbnails_onl
     photo_update(photo=photo, by=user, in_trash=True)
     photo_update(photo=recent, by=user, in_trash=True)
     now = timezone.now()
-    assert all(path.exists() for path in _thumbs(photo))
+    full = renditions.full_make(photo=photo)  # as the viewer's zoom makes it
+    kept = File.objects.get(path=str(library / "gps/DSCN0021.jpg")).photo
+    assert all(path.exists() for path in [*_thumbs(photo), full, *_thumbs(kept)])
 
     assert trash_purge(now=now + dt.timedelta(days=29)) == {"photos": 0, "files": 0}
     counts = trash_purge(now=now + dt.timedelta(days=30, seconds=1))
 
     assert counts == {"photos": 2, "files": 0}
     assert not Photo.objects.filter(pk__in=[photo.pk, recent.pk]).exists()
-    assert not any(path.exists() for path in _thumbs(photo))
+    assert not any(path.exists() for path in [*_thumbs(photo), full])
+    assert all(path.exists() for path in _thumbs(kept))
     assert not AlbumPhoto.objects.filter(album=album).exists()
     assert (library / "gps/DSCN0010.jpg").exists()
     assert File.objects.get(path=str(library / "gps/DSCN0010.jpg")).photo is None
