@@ -16,7 +16,7 @@ from api.ingest import renditions, scan
 from api.ingest.takeout import takeout_import
 from api.ml import enrich
 from api.models import File, Job, Photo, User
-from api.services import enrichment, events, faces, jobs, trash, uploads
+from api.services import enrichment, events, faces, jobs, trash, uploads, users
 from api.services.jobs import job_advance, job_fail, job_finish, job_start
 
 logger = logging.getLogger(__name__)
@@ -210,6 +210,12 @@ def trash_purge() -> dict[str, int]:
     """Celery beat runs this daily (settings.CELERY_BEAT_SCHEDULE): photos trashed over 30
     days ago are deleted for good."""
     return trash.trash_purge()
+
+
+@shared_task(base=PipelineTask, soft_time_limit=600, time_limit=660)
+def tokens_flush_expired() -> int:
+    """Celery beat runs this daily: refresh tokens past their expiry are deleted."""
+    return users.tokens_flush_expired()
 
 
 # Idempotent (a cached MP4 is kept), so acks_late redelivery is safe. The limits sit above the

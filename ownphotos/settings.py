@@ -308,6 +308,7 @@ CELERY_TASK_ROUTES = {
     "api.tasks.user_cluster_faces": {"queue": "faces"},
     "api.tasks.events_regenerate": {"queue": "ingest"},
     "api.tasks.trash_purge": {"queue": "ingest"},
+    "api.tasks.tokens_flush_expired": {"queue": "ingest"},
     "api.tasks.enrichment_refresh": {"queue": "ingest"},
     "api.tasks.photo_transcode_video": {"queue": "ingest"},
 }
@@ -320,6 +321,7 @@ STEP_BATCH = int(os.environ.get("OWNPHOTOS_STEP_BATCH", "16"))
 CELERY_BEAT_SCHEDULE = {
     "jobs-resume-stale": {"task": "api.tasks.jobs_resume_stale", "schedule": JOB_CHECK_SECONDS},
     "trash-purge": {"task": "api.tasks.trash_purge", "schedule": 24 * 3600.0},
+    "tokens-flush-expired": {"task": "api.tasks.tokens_flush_expired", "schedule": 24 * 3600.0},
     # Models downloaded or changed since the photos were processed.
     "enrichment-refresh": {"task": "api.tasks.enrichment_refresh", "schedule": 3600.0},
 }

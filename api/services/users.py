@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from api.exceptions import InvalidLibrary, OwnPhotosError, PathOutsideLibrary
@@ -110,3 +111,11 @@ def user_password_change(*, user: User, old_password: str, new_password: str) ->
     user.set_password(new_password)
     user.save(update_fields=["password"])
     return user
+
+
+def tokens_flush_expired() -> int:
+    """Delete refresh tokens past their expiry (their blacklist entries go with them): they can
+    no longer be used, and the tables would otherwise grow by a row a sign-in and a refresh
+    forever. Returns how many were deleted."""
+    expired = OutstandingToken.objects.filter(expires_at__lte=timezone.now())
+    return expired.delete()[1].get("token_blacklist.OutstandingToken", 0)

@@ -1,8 +1,13 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
+from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
+from api import tasks
 from tests.factories import JobFactory, PhotoFactory, UserFactory
 from tests.views.routes import PUBLIC, api_operations, fill
 
@@ -97,3 +102,24 @@ def test_401_says_how_to_authenticate(user):
     response = APIClient().get("/api/photos/")
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.django_db
+def test_the_daily_flush_deletes_expired_refresh_tokens_only(user):
+    client = APIClient()
+    old = _tokens(client, user.username, PASSWORD).json()["refresh"]
+    live = _tokens(client, user.username, PASSWORD).json()["refresh"]
+    RefreshToken(old).blacklist()  # as a rotation or a sign-out leaves it
+    stale = OutstandingToken.objects.get(token=old)
+    assert BlacklistedToken.objects.filter(token=stale).exists()
+    OutstandingToken.objects.filter(pk=stale.pk).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+
+    assert tasks.tokens_flush_expired() == 1
+
+    assert list(OutstandingToken.objects.values_list("token", flat=True)) == [live]
+    assert not BlacklistedToken.objects.exists()
+    assert client.post("/api/auth/token/refresh/", {"refresh": live}).status_code == 200
+    entry = settings.CELERY_BEAT_SCHEDULE["tokens-flush-expired"]
+    assert (entry["task"], entry["schedule"]) == ("api.tasks.tokens_flush_expired", 24 * 3600)
