@@ -8,6 +8,7 @@ Counting is read-then-write, so simultaneous guesses may each get through before
 catches up: a few extra guesses, never an unbounded stream.
 """
 
+import hashlib
 import logging
 import math
 import time
@@ -32,12 +33,17 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
+# Hashed: a username may hold spaces and any character, which not every cache backend takes.
 def _user_key(username: str) -> str:
-    return f"signin:user:{username.strip().lower()[:150]}"
+    return f"signin:user:{_digest(username.strip().lower()[:150])}"
 
 
 def _address_key(address: str) -> str:
-    return f"signin:address:{address[:64]}"
+    return f"signin:address:{_digest(address[:64])}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _lockout_seconds(failures: int, limit: int) -> float:
