@@ -88,8 +88,14 @@ def _pg_start(folder: Path, port: int) -> tuple[int, callable]:
 
 def _clustered(rng: np.random.Generator, centres: np.ndarray, count: int) -> np.ndarray:
     picks = rng.integers(0, len(centres), count)
-    vectors = centres[picks] + rng.normal(scale=0.04, size=(count, DIM)).astype(np.float32)
-    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    vectors = np.empty((count, DIM), dtype=np.float32)
+    # In chunks: the same draws as one call, without 4 GB of float64 noise at a million.
+    for start in range(0, count, 100_000):
+        rows = vectors[start : start + 100_000]
+        rows[:] = centres[picks[start : start + 100_000]]
+        rows += rng.normal(scale=0.04, size=rows.shape).astype(np.float32)
+        rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    return vectors
 
 
 def _percentiles(samples: list[float]) -> str:
@@ -148,7 +154,7 @@ def _load(size: int, rng: np.random.Generator, centres: np.ndarray, version: str
     """`size` photos with embeddings (and faces of one person, a place), by COPY on
     PostgreSQL and executemany on SQLite; the pgvector graph or the embedded index is built
     afterwards, once. Returns (owner, photo ids by position, phashes, vectors)."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     from api.models import Person, Place, User
 
@@ -212,7 +218,8 @@ def _load(size: int, rng: np.random.Generator, centres: np.ndarray, version: str
     )
     begin = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
-    with connection.cursor() as cursor:
+    # One transaction: in autocommit SQLite commits every row (~600 rows/s at 1M).
+    with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.connection
         if postgres:
             with raw.cursor().copy(f"COPY api_photo ({columns}) FROM STDIN") as copy:
@@ -266,7 +273,6 @@ def _load(size: int, rng: np.random.Generator, centres: np.ndarray, version: str
                     for pk, vector in zip(ids, vectors, strict=True)
                 ),
             )
-            raw.commit()
     loaded = time.perf_counter() - begin
     begin = time.perf_counter()
     if postgres:
