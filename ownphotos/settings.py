@@ -372,6 +372,9 @@ SEARCH_MAX_RESULTS = 1000
 # noise, and each one more costs the index walk (ef_search grows with it).
 SEARCH_SEMANTIC_LIMIT = int(os.environ.get("OWNPHOTOS_SEARCH_SEMANTIC_LIMIT", "200"))
 SEARCH_SYNONYM_SIMILARITY = float(os.environ.get("OWNPHOTOS_SEARCH_SYNONYM_SIMILARITY", "0.85"))
+# A search's tag vocabulary is kept per owner in the process: read again at once when a tag was
+# added anywhere, and after this many seconds otherwise (a tag removed).
+SEARCH_VOCABULARY_SECONDS = float(os.environ.get("OWNPHOTOS_SEARCH_VOCABULARY_SECONDS", "60"))
 HNSW_EF_SEARCH = int(os.environ.get("OWNPHOTOS_HNSW_EF_SEARCH", "200"))
 # pgvector's filtered walk: "relaxed_order" (its rows re-sorted after) or "strict_order".
 HNSW_ITERATIVE_SCAN = os.environ.get("OWNPHOTOS_HNSW_ITERATIVE_SCAN", "relaxed_order")

@@ -39,7 +39,7 @@ class SearchResult:
 
 def photos_search(*, owner: User, photos: QuerySet[Photo], text: str) -> SearchResult:
     """Rank `photos` (the owner's, already filtered) for the search box `text`."""
-    vocabulary = tag_vocabulary(photos=photos)
+    vocabulary = tag_vocabulary(owner=owner, using=photos.db)
     parsed = query_parse(text=text, owner=owner, tags=vocabulary)
     result = SearchResult(query=parsed)
     photos = _narrowed(photos, parsed)

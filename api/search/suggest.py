@@ -54,7 +54,7 @@ def _tags(user: User, text: str) -> list[dict]:
     lowered = text.lower()
     names = [
         name
-        for name in tag_vocabulary(photos=Photo.objects.for_user(user))
+        for name in tag_vocabulary(owner=user)
         if name.lower().startswith(lowered) or f" {lowered}" in name.lower()
     ]
     tags = PhotoTag.objects.for_user(user).filter(photo__hidden=False, photo__in_trash=False)

@@ -42,6 +42,7 @@ from usearch.index import Index
 
 from api.models import Embedding, Photo
 from api.search.backends import exact
+from api.search.backends.scoring import rows_ranked, rows_stacked
 
 logger = logging.getLogger(__name__)
 
@@ -276,8 +277,7 @@ def _refresh_delta(state: _State, key: tuple) -> None:
         state.delta_ids = np.zeros(0, dtype=np.int64)
         state.delta_since = 0.0
         return
-    state.delta_ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    state.delta_rows = np.stack([np.frombuffer(bytes(row[1]), dtype=np.float32) for row in rows])
+    state.delta_ids, state.delta_rows = rows_stacked(rows)
     state.delta_since = state.delta_since or time.monotonic()
     old = time.monotonic() - state.delta_since >= settings.VECTOR_INDEX_MERGE_SECONDS
     if state.view is not None and (len(rows) >= settings.VECTOR_INDEX_MERGE_ROWS or old):
@@ -386,14 +386,7 @@ def _rescored(
         model_version=model_version,
         dim=len(vector),
     )
-    rows = list(rows.values_list("photo_id", "vector"))
-    if not rows:
-        return []
-    keys = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    matrix = np.stack([np.frombuffer(bytes(row[1]), dtype=np.float32) for row in rows])
-    scores = matrix @ vector
-    order = np.lexsort((keys, -scores))[:limit]
-    return [(int(keys[i]), round(float(scores[i]), 6)) for i in order]
+    return rows_ranked(list(rows.values_list("photo_id", "vector")), vector, limit)
 
 
 def state_clear() -> None:

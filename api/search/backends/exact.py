@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from api.models import Embedding, Photo
+from api.search.backends.scoring import rows_stacked
 
 # How many more candidates than asked for are checked against the filters at first.
 _OVERSAMPLE = 8
@@ -68,8 +69,7 @@ def _matrix(using: str, owner_id: int, model_name: str, model_version: str) -> _
 
 
 def _merge(matrix: _Matrix, rows: list) -> _Matrix:
-    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    vectors = np.stack([np.frombuffer(bytes(row[1]), dtype=np.float32) for row in rows])
+    ids, vectors = rows_stacked(rows)
     stamp = max(row[2] for row in rows)
     if matrix.stamp is not None and stamp < matrix.stamp:
         stamp = matrix.stamp

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from pgvector import HalfVector
 
 from api.models import Embedding, Photo
+from api.search.backends.scoring import rows_ranked
 
 logger = logging.getLogger(__name__)
 
@@ -131,11 +132,6 @@ def search(
         )
         cursor.execute(sql, arguments)
         rows = cursor.fetchall()
-    if not rows:
-        return []
     # Re-scored from the float32 bytes: exact scores (those of the other back-ends) whatever
     # half precision rounded, and the order a relaxed walk may have left loose put right.
-    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    scores = np.stack([np.frombuffer(bytes(row[1]), dtype=np.float32) for row in rows]) @ vector
-    order = np.lexsort((ids, -scores))
-    return [(int(ids[i]), round(float(scores[i]), 6)) for i in order]
+    return rows_ranked(rows, vector)
