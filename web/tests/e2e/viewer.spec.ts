@@ -216,3 +216,25 @@ test('a face in no group gets a brand-new name that re-clustering keeps', async 
 	const person = await api<ApiPerson>(request, token, 'get', `/api/people/${created.id}/`);
 	expect(person.name).toBe('Brand New Person');
 });
+
+test('a photo whose file has no pixels says it cannot be shown', async ({ page, request }) => {
+	const token = await apiToken(request);
+	// The corpus HEIC with headers only: its size is known, its pixels never decode.
+	const { results } = await apiGet<{ results: { id: number; width: number; height: number }[] }>(
+		request,
+		'/api/photos/?page_size=500',
+		token
+	);
+	const broken = results.filter((photo) => photo.width === 1596 && photo.height === 1064);
+	const unshown = [];
+	for (const photo of broken) {
+		const thumbnail = await request.get(`/api/photos/${photo.id}/thumbnail/big/`, {
+			headers: { Authorization: `Bearer ${token}` }
+		});
+		if (!thumbnail.ok()) unshown.push(photo.id);
+	}
+	expect(unshown.length, 'the headers-only HEIC of the corpus').toBe(1);
+	await signIn(page, undefined, `/photos/${unshown[0]}`);
+	await expect(viewer(page).getByRole('alert')).toContainText('This photo cannot be shown');
+	await expect(viewer(page).getByRole('button', { name: 'Download' })).toBeVisible();
+});
