@@ -249,6 +249,10 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": True,
 }
 
+# A rotated refresh cookie works once more for this long while its successor is unused: the
+# answer to a refresh can be lost when the page unloads (api.services.sessions).
+REFRESH_GRACE_SECONDS = float(os.environ.get("OWNPHOTOS_REFRESH_GRACE_SECONDS", "60"))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "OwnPhotos API",
     "DESCRIPTION": "Self-hosted photo library: photos, timeline, people, places and search.",

@@ -238,7 +238,7 @@ def exif_from_exiftool(path: Path) -> ExifFacts:
         exposure_time=_number(data.get("ExposureTime")),
         f_number=_number(data.get("FNumber")),
         focal_length=_number(data.get("FocalLength")),
-        duration=_number(data.get("Duration")),
+        duration=_duration(data.get("Duration")),
     )
     iso = _number(data.get("ISO"))
     facts.iso = int(iso) if iso else None
@@ -254,6 +254,19 @@ def exif_from_exiftool(path: Path) -> ExifFacts:
         facts.gps_lat, facts.gps_lon = position
         facts.gps_alt = _number_signed(data.get("GPSAltitude"))
     return facts
+
+
+def _duration(value) -> float | None:
+    """Seconds from exiftool's Duration: a number, or the "HH:MM:SS.fffffffff" text that
+    Matroska/WebM track tags carry and that -n leaves as it is (the last duplicate wins)."""
+    if isinstance(value, str) and ":" in value:
+        parts = value.strip().split(":")
+        try:
+            seconds = sum(float(part) * 60**i for i, part in enumerate(reversed(parts)))
+        except ValueError:
+            return None
+        return _number(seconds)
+    return _number(value)
 
 
 def _number_signed(value) -> float | None:

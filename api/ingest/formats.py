@@ -18,7 +18,7 @@ from PIL import Image
 
 from api.exceptions import ImageTooLarge, UnreadableFile
 from api.ingest.exif import ExifFacts, exif_from_exiftool, exif_from_pillow
-from api.ingest.probing import pixels_check
+from api.ingest.probing import pixels_check, video_duration
 from api.ingest.sniffing import Sniffed
 
 logger = logging.getLogger(__name__)
@@ -138,10 +138,11 @@ def _raw_open(path: Path) -> Media:
 
 
 def _video_open(path: Path) -> Media:
-    """Video: metadata and duration from exiftool; the poster is a frame ffmpeg decodes (and
-    rotates as the container says) one second in, or at the start of shorter clips."""
+    """Video: metadata and duration from exiftool (ffprobe when the container states none, as
+    in a browser-recorded WebM); the poster is a frame ffmpeg decodes (and rotates as the
+    container says) one second in, or at the start of shorter clips."""
     facts = exif_from_exiftool(path)
-    duration = facts.duration
+    duration = facts.duration or video_duration(path)
     image, error = None, ""
     if shutil.which("ffmpeg") is None:
         error = "ffmpeg is not installed"

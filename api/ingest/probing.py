@@ -93,3 +93,36 @@ def _video_size(path: Path) -> tuple[int, int]:
     if done.returncode != 0 or not streams:
         raise NotAnImage("the file starts like a video but has no video stream ffprobe reads")
     return int(streams[0].get("width") or 0), int(streams[0].get("height") or 0)
+
+
+def video_duration(path: Path) -> float | None:
+    """Seconds from ffprobe: the container's duration, or else the end of its last video
+    packet (a live-recorded WebM, as MediaRecorder writes, states no duration at all)."""
+    if shutil.which("ffprobe") is None:
+        return None
+    command = ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries"]
+    command += ["format=duration:packet=pts_time,duration_time", "-of", "json", str(path)]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, timeout=FFPROBE_SECONDS, check=False, text=True
+        )
+        probed = json.loads(done.stdout or "{}")
+    except (subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
+        logger.info("ffprobe gave no duration for %s: %s", path.name, exc)
+        return None
+    seconds = _seconds(probed.get("format", {}).get("duration"))
+    if seconds is None:
+        ends = [
+            (_seconds(packet.get("pts_time")) or 0) + (_seconds(packet.get("duration_time")) or 0)
+            for packet in probed.get("packets") or []
+        ]
+        seconds = max(ends, default=0) or None
+    return seconds
+
+
+def _seconds(value) -> float | None:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds > 0 and seconds != float("inf") else None

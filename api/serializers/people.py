@@ -53,10 +53,18 @@ class FacePatchSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="A person id to assign, null to unassign."
     )
     not_person = IdField(required=False, help_text="The id of a person this face is not.")
+    name = serializers.CharField(
+        required=False,
+        max_length=256,
+        help_text="A name: the face goes to the person of that name (any case), a new person "
+        "when there is none.",
+    )
 
     def validate(self, attrs: dict) -> dict:
         if len(attrs) != 1:
-            raise serializers.ValidationError("Give exactly one of `person` or `not_person`.")
+            raise serializers.ValidationError(
+                "Give exactly one of `person`, `not_person` or `name`."
+            )
         return attrs
 
 

@@ -474,6 +474,20 @@ def face_assign(*, by: User, face: Face | int, person: Person | int) -> Face:
     return face
 
 
+def face_name(*, by: User, face: Face | int, name: str) -> Face:
+    """The user names this face: it goes to their person of that name (any case), made for
+    it when there is none. Final, as an assignment is: clustering never moves it."""
+    name = name.strip()
+    if not name:
+        raise OwnPhotosError("A name cannot be empty.")
+    with transaction.atomic():
+        face = face_get(by=by, face=face)
+        person = Person.objects.for_user(by).filter(name__iexact=name).order_by(
+            "pk"
+        ).first() or Person.objects.create(owner=by, name=name)
+    return face_assign(by=by, face=face, person=person)
+
+
 def face_unassign(*, by: User, face: Face | int) -> Face:
     """The user takes the face out of its person; clustering leaves it alone from now on."""
     with transaction.atomic():

@@ -4,7 +4,9 @@ The refresh token lives only in the `ownphotos_refresh` cookie (Path=/api/auth/)
 scripts never see it; refreshing and signing out need the CSRF token as well, because a
 browser sends the cookie with any request to this site. Rotation and blacklisting come from
 SIMPLE_JWT (`ROTATE_REFRESH_TOKENS`, `BLACKLIST_AFTER_ROTATION`), so a refresh cookie that was
-used once is dead. `/api/auth/token/` stays for scripts.
+used once is dead, but for a short grace while its successor is unused (api.services.sessions:
+a page that unloaded before the answer arrived still holds it). `/api/auth/token/` stays for
+scripts.
 """
 
 import contextlib
@@ -16,14 +18,16 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenBackendError, TokenError
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.state import token_backend
+from rest_framework_simplejwt.tokens import AccessToken
 
 from api.authentication import ACCESS_COOKIE, REFRESH_COOKIE, csrf_enforce
 from api.models import User
 from api.serializers.auth import CookieLoginSerializer, CookieTokenSerializer
+from api.services.sessions import session_refresh
 from api.services.users import user_tokens_revoke
 from api.throttling import SignInThrottle
 
@@ -106,9 +110,15 @@ class CookieRefreshView(_CookieAuthView):
         request=None,
         responses={
             200: OpenApiResponse(
-                CookieTokenSerializer, description="Both cookies replaced (the old refresh dies)"
+                CookieTokenSerializer,
+                description="Both cookies replaced: the old refresh dies, but for a grace of "
+                "OWNPHOTOS_REFRESH_GRACE_SECONDS (60) in which it works once more while its "
+                "successor is unused",
             ),
-            401: OpenApiResponse(description="No, a bad or a used refresh cookie; cookies cleared"),
+            401: OpenApiResponse(
+                description="No, a bad, a revoked or a used refresh cookie (past its grace); "
+                "cookies cleared"
+            ),
             403: OpenApiResponse(description="CSRF token missing or wrong; cookies cleared"),
         },
     )
@@ -119,12 +129,11 @@ class CookieRefreshView(_CookieAuthView):
         refresh = request.COOKIES.get(REFRESH_COOKIE)
         if not refresh:
             raise InvalidToken("No refresh cookie.")
-        tokens = TokenRefreshSerializer(data={"refresh": refresh})
         try:
-            tokens.is_valid(raise_exception=True)
+            access, rotated = session_refresh(raw=refresh)
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
-        return self._tokens(request, tokens.validated_data)
+        return self._tokens(request, {"access": access, "refresh": rotated})
 
     def handle_exception(self, exc: Exception) -> Response:
         return _clear(super().handle_exception(exc))
@@ -148,11 +157,11 @@ class CookieLogoutView(_CookieAuthView):
         csrf_enforce(request)
         refresh = request.COOKIES.get(REFRESH_COOKIE)
         if refresh:
-            # Expired or already blacklisted: nothing is left to end.
-            with contextlib.suppress(TokenError):
-                token = RefreshToken(refresh)
-                token.blacklist()
-                user = User.objects.filter(pk=token[api_settings.USER_ID_CLAIM]).first()
-                if user is not None:
+            # A cookie already rotated still names its user, whose successors may live (the
+            # refresh answer was lost); an expired or forged one has nothing left to end.
+            with contextlib.suppress(TokenBackendError):
+                payload = token_backend.decode(refresh, verify=True)
+                user = User.objects.filter(pk=payload.get(api_settings.USER_ID_CLAIM)).first()
+                if user is not None and payload.get(api_settings.TOKEN_TYPE_CLAIM) == "refresh":
                     user_tokens_revoke(user=user)
         return _clear(Response(status=status.HTTP_204_NO_CONTENT))

@@ -104,7 +104,8 @@ class FaceFilter(filters.FilterSet):
 
 
 class FaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet):
-    """Faces found in the caller's photos; PATCH assigns, unassigns or says "not them"."""
+    """Faces found in the caller's photos; PATCH assigns, unassigns, names (a new person when
+    the name is nobody's yet) or says "not them"."""
 
     queryset = Face.objects.all()
     serializer_class = FaceDetailSerializer
@@ -120,7 +121,9 @@ class FaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet
         data = FacePatchSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        if "not_person" in values:
+        if "name" in values:
+            face = face_services.face_name(by=request.user, face=face, name=values["name"])
+        elif "not_person" in values:
             face = face_services.face_mark_not_person(
                 by=request.user, face=face, person=values["not_person"]
             )

@@ -139,3 +139,27 @@ def test_thumbnails_are_written_once_under_the_data_folder_only(user, tmp_path):
     assert thumbnail_path(photo=photo, size="small").exists()
     leftovers = list(thumbnail_path(photo=photo, size="small").parent.glob(".*.tmp"))
     assert leftovers == []
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+def test_webm_videos_get_their_duration_in_the_month_rows(user, api, tmp_path):
+    # ffmpeg's WebM: exiftool's Duration is the track tag's "00:00:03.000000000", even with -n.
+    # A live WebM (as a browser's MediaRecorder writes it) states no duration anywhere.
+    vp9, live = tmp_path / "clip.webm", tmp_path / "recorded.webm"
+    source = ("-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-t", "3")
+    _ffmpeg(
+        *source, "-metadata", "creation_time=2021-05-06T07:08:09Z", "-c:v", "libvpx-vp9", str(vp9)
+    )
+    _ffmpeg(*source, "-c:v", "libvpx", "-live", "1", "-f", "webm", str(live))
+    LibraryFactory(owner=user, path=str(tmp_path.resolve()))
+
+    clips = [file_extract(file=file_register(owner=user, path=path)) for path in (vp9, live)]
+
+    for clip in clips:
+        assert (clip.is_video, clip.mime) == (True, "video/webm")
+        assert clip.duration == pytest.approx(3, abs=0.15)
+    durations = {}
+    for bucket in api.get("/api/timeline/months/").json():
+        rows = api.get(f"/api/timeline/months/{bucket['month'] or 'undated'}/").json()
+        durations.update(zip(rows["ids"], rows["durations"], strict=True))
+    assert durations == {clip.pk: pytest.approx(3, abs=0.15) for clip in clips}

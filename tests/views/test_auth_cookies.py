@@ -1,7 +1,11 @@
 """The web app's sign-in: httpOnly cookies, CSRF, rotation, blacklisting, cookie auth."""
 
+import datetime as dt
+
 import pytest
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import PhotoFactory, photo_from_file
 
@@ -64,16 +68,91 @@ def test_refresh_rotates_the_cookies_and_a_used_refresh_cookie_is_dead(user, bro
     assert fresh != used
     assert response.cookies["ownphotos_access"].value == response.json()["access"]
 
-    # Replaying the used one (a thief's copy) fails and clears the cookies.
-    thief = APIClient(enforce_csrf_checks=True)
-    thief.cookies["ownphotos_refresh"] = used
-    thief.cookies["csrftoken"] = browser.cookies["csrftoken"].value
-    replay = thief.post("/api/auth/refresh/", **_csrf(thief))
+    # The rotated one works; once it has been used, replaying the used one (a thief's copy)
+    # fails and clears the cookies, even within the grace.
+    assert browser.post("/api/auth/refresh/", **_csrf(browser)).status_code == 200
+    replay = _client_with(browser, used).post("/api/auth/refresh/", **_csrf(browser))
     assert replay.status_code == 401
     assert replay.cookies["ownphotos_refresh"].value == ""
     assert replay.cookies["ownphotos_access"].value == ""
-    # The rotated one still works.
     assert browser.post("/api/auth/refresh/", **_csrf(browser)).status_code == 200
+
+
+def _client_with(browser: APIClient, refresh: str) -> APIClient:
+    """Another browser holding `refresh` as its cookie (and the same CSRF token)."""
+    other = APIClient(enforce_csrf_checks=True)
+    other.cookies["ownphotos_refresh"] = refresh
+    other.cookies["csrftoken"] = browser.cookies["csrftoken"].value
+    return other
+
+
+def _refresh_answer_lost(browser: APIClient) -> tuple[str, str]:
+    """A refresh whose answer never reached the page (it unloaded): the server rotated, the
+    browser keeps the old cookie. Returns (old, lost successor)."""
+    old = browser.cookies["ownphotos_refresh"].value
+    lost = browser.post("/api/auth/refresh/", **_csrf(browser)).cookies["ownphotos_refresh"].value
+    browser.cookies["ownphotos_refresh"] = old
+    return old, lost
+
+
+@pytest.mark.django_db
+def test_a_refresh_whose_answer_was_lost_still_works_once_from_the_old_cookie(user, browser):
+    _login(browser)
+    old, lost = _refresh_answer_lost(browser)
+
+    again = browser.post("/api/auth/refresh/", **_csrf(browser))
+    assert again.status_code == 200
+    fresh = again.cookies["ownphotos_refresh"].value
+    assert fresh not in {old, lost}
+    browser.credentials(HTTP_AUTHORIZATION=f"Bearer {again.json()['access']}")
+    assert browser.get("/api/photos/").status_code == 200
+
+    # The old cookie works only once; the new one works, and then neither the old nor the
+    # lost one does (their successors were used).
+    def refresh_with(token: str) -> int:
+        return _client_with(browser, token).post("/api/auth/refresh/", **_csrf(browser)).status_code
+
+    assert refresh_with(old) == 401
+    assert refresh_with(fresh) == 200
+    assert refresh_with(lost) == 401
+    assert refresh_with(old) == 401
+
+
+@pytest.mark.django_db
+def test_a_rotated_refresh_cookie_past_the_grace_is_refused(user, browser, settings):
+    _login(browser)
+    _old, lost = _refresh_answer_lost(browser)
+    jti = RefreshToken(lost, verify=False)["jti"]
+    rotated_at = OutstandingToken.objects.get(jti=jti).created_at
+    OutstandingToken.objects.filter(jti=jti).update(
+        created_at=rotated_at - dt.timedelta(seconds=settings.REFRESH_GRACE_SECONDS + 1)
+    )
+
+    response = browser.post("/api/auth/refresh/", **_csrf(browser))
+    assert response.status_code == 401
+    assert response.cookies["ownphotos_refresh"].value == ""
+
+
+@pytest.mark.django_db
+def test_signing_out_or_a_new_password_leaves_no_grace_to_an_old_cookie(user, browser, api):
+    _login(browser)
+    old, lost = _refresh_answer_lost(browser)
+    assert browser.post("/api/auth/logout/", **_csrf(browser)).status_code == 204
+    for token in (old, lost):
+        refused = _client_with(browser, token).post("/api/auth/refresh/", **_csrf(browser))
+        assert refused.status_code == 401
+
+    _login(browser)
+    old, lost = _refresh_answer_lost(browser)
+    changed = api.post(
+        "/api/users/me/password/",
+        {"old_password": PASSWORD, "new_password": "a whole new passphrase"},
+        format="json",
+    )
+    assert changed.status_code in {200, 204}
+    for token in (old, lost):
+        refused = _client_with(browser, token).post("/api/auth/refresh/", **_csrf(browser))
+        assert refused.status_code == 401
 
 
 @pytest.mark.django_db

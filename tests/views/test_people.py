@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.core.management import call_command
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -131,6 +132,50 @@ def test_face_patch_needs_exactly_one_field(api, people):
     assert response.status_code == 400
 
 
+def test_a_face_in_no_group_gets_a_brand_new_name_that_reclustering_keeps(api, user, people):
+    putin, _powell = people
+    face, other = putin.faces.order_by("pk").last(), putin.faces.order_by("pk").first()
+    assert api.patch(f"/api/faces/{face.pk}/", {"person": None}, format="json").status_code == 200
+    known = set(Person.objects.values_list("pk", flat=True))
+
+    response = api.patch(f"/api/faces/{face.pk}/", {"name": "  Grace Hopper "}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["person_source"] == "user"
+    new = Person.objects.get(pk=response.json()["person"])
+    assert new.pk not in known
+    assert (new.owner, new.name, new.face_count, new.cover_face_id) == (
+        user,
+        "Grace Hopper",
+        1,
+        face.pk,
+    )
+    listed = {p["id"]: p for p in api.get("/api/people/").json()}
+    assert (listed[new.pk]["name"], listed[new.pk]["face_count"]) == ("Grace Hopper", 1)
+    assert api.get(f"/api/photos/{face.photo_id}/").json()["faces"][0]["person_name"] == (
+        "Grace Hopper"
+    )
+
+    call_command("cluster_faces", "--user", user.username, stdout=io.StringIO())
+    face.refresh_from_db()
+    assert (face.person_id, face.person.name) == (new.pk, "Grace Hopper")
+
+    # The same name in another case is that person, not a second one.
+    again = api.patch(f"/api/faces/{other.pk}/", {"name": "grace HOPPER"}, format="json")
+    assert again.json()["person"] == new.pk
+    assert Person.objects.filter(name__iexact="grace hopper").count() == 1
+
+
+def test_naming_a_face_needs_a_name_and_only_that(api, people):
+    face = people[0].faces.first()
+    url = f"/api/faces/{face.pk}/"
+    for body in ({"name": "   "}, {"name": "x" * 257}, {"name": "Ann", "person": None}):
+        assert api.patch(url, body, format="json").status_code == 400, body
+    face.refresh_from_db()
+    assert face.person_id == people[0].pk
+    assert not Person.objects.filter(name="Ann").exists()
+
+
 def test_face_patch_with_another_users_person_is_404(api, people, theirs):
     face = people[0].faces.first()
     for body in ({"person": theirs.pk}, {"not_person": theirs.pk}):
@@ -158,6 +203,8 @@ def test_another_users_people_and_faces_are_404(api, people, theirs):
     assert merge.status_code == 404
     assert api.get(f"/api/faces/{face.pk}/").status_code == 404
     assert api.patch(f"/api/faces/{face.pk}/", {"person": None}, format="json").status_code == 404
+    assert api.patch(f"/api/faces/{face.pk}/", {"name": "Mine"}, format="json").status_code == 404
+    assert not Person.objects.filter(name="Mine").exists()
     assert api.get(f"/api/faces/{face.pk}/crop/").status_code == 404
     assert theirs.pk not in {p["id"] for p in api.get("/api/people/").json()}
     assert api.get(f"/api/faces/?person={theirs.pk}").json()["results"] == []

@@ -2,6 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { manifest } from './env';
 import { apiGet, apiToken, signIn } from './helpers';
 import { makeWebm, photoOn, scratchDir, timelineOrder, uploadAndWait } from './fixtures';
+import { api, manage, type ApiFace, type ApiPerson } from './w2';
 
 const viewer = (page: Page) => page.getByRole('dialog');
 
@@ -173,4 +174,67 @@ test.describe('on a phone', () => {
 		await expect(page).toHaveURL(new RegExp(`/photos/${second.id}$`));
 		await page.screenshot({ path: 'test-results/viewer-390.png' });
 	});
+});
+
+test('a face in no group gets a brand-new name that re-clustering keeps', async ({
+	page,
+	request
+}) => {
+	const token = await apiToken(request);
+	const faces = (
+		await apiGet<{ results: { id: number; photo: number; person: number | null }[] }>(
+			request,
+			'/api/faces/?unknown=false&page_size=500',
+			token
+		)
+	).results;
+	// A photo with one face (not the one the naming test above took), out of its group.
+	const alone = faces.filter((f) => faces.filter((other) => other.photo === f.photo).length === 1);
+	const face = alone[alone.length - 1];
+	await api(request, token, 'patch', `/api/faces/${face.id}/`, { person: null });
+
+	await signIn(page, undefined, `/photos/${face.photo}`);
+	const info = viewer(page).getByRole('button', { name: 'Info' });
+	if ((await info.getAttribute('aria-pressed')) !== 'true') await info.click();
+	await viewer(page).getByRole('button', { name: 'Face: unnamed' }).click();
+	await viewer(page).getByRole('textbox', { name: 'Name' }).fill('Brand New Person');
+	await viewer(page).getByRole('button', { name: 'New person: Brand New Person' }).click();
+	await expect(viewer(page).getByRole('button', { name: 'Face: Brand New Person' })).toBeVisible();
+	await page.goto('/people');
+	await expect(page.getByRole('link', { name: 'Brand New Person' })).toBeVisible();
+	const named = await api<ApiFace>(request, token, 'get', `/api/faces/${face.id}/`);
+	const created = await api<ApiPerson>(request, token, 'get', `/api/people/${named.person}/`);
+	expect([created.name, created.face_count]).toEqual(['Brand New Person', 1]);
+
+	// Re-clustering keeps the face in its person and the name (recognition may find the same
+	// someone in other photos, never take this face away).
+	manage('cluster_faces', '--user', 'admin');
+	await page.reload();
+	await expect(page.getByRole('link', { name: 'Brand New Person' })).toBeVisible();
+	const after = await api<ApiFace>(request, token, 'get', `/api/faces/${face.id}/`);
+	expect(after.person).toBe(created.id);
+	const person = await api<ApiPerson>(request, token, 'get', `/api/people/${created.id}/`);
+	expect(person.name).toBe('Brand New Person');
+});
+
+test('a photo whose file has no pixels says it cannot be shown', async ({ page, request }) => {
+	const token = await apiToken(request);
+	// The corpus HEIC with headers only: its size is known, its pixels never decode.
+	const { results } = await apiGet<{ results: { id: number; width: number; height: number }[] }>(
+		request,
+		'/api/photos/?page_size=500',
+		token
+	);
+	const broken = results.filter((photo) => photo.width === 1596 && photo.height === 1064);
+	const unshown = [];
+	for (const photo of broken) {
+		const thumbnail = await request.get(`/api/photos/${photo.id}/thumbnail/big/`, {
+			headers: { Authorization: `Bearer ${token}` }
+		});
+		if (!thumbnail.ok()) unshown.push(photo.id);
+	}
+	expect(unshown.length, 'the headers-only HEIC of the corpus').toBe(1);
+	await signIn(page, undefined, `/photos/${unshown[0]}`);
+	await expect(viewer(page).getByRole('alert')).toContainText('This photo cannot be shown');
+	await expect(viewer(page).getByRole('button', { name: 'Download' })).toBeVisible();
 });

@@ -41,10 +41,11 @@ function forget(): void {
 	clearTimeout(renewTimer);
 }
 
-async function authPost(path: string, body?: unknown): Promise<Response> {
+async function authPost(path: string, body?: unknown, keepalive = false): Promise<Response> {
 	return fetch(path, {
 		method: 'POST',
 		credentials: 'same-origin',
+		keepalive,
 		headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrfToken() },
 		body: body === undefined ? undefined : JSON.stringify(body)
 	});
@@ -63,7 +64,9 @@ export async function login(username: string, password: string): Promise<void> {
 export function refresh(): Promise<boolean> {
 	refreshing ??= (async () => {
 		try {
-			const response = await authPost('/api/auth/refresh/');
+			// keepalive: a page unloading meanwhile does not cancel the request, so the browser
+			// still stores the rotated cookie (the server's grace covers answers lost anyway).
+			const response = await authPost('/api/auth/refresh/', undefined, true);
 			if (!response.ok) {
 				forget();
 				return false;

@@ -112,6 +112,11 @@ export async function faceAssign(face: number, person: number | null): Promise<v
 	await sendJson('PATCH', `/api/faces/${face}/`, { person });
 }
 
+/** The face goes to the person of that name (any case), a new person when there is none. */
+export async function faceName(face: number, name: string): Promise<void> {
+	await sendJson('PATCH', `/api/faces/${face}/`, { name });
+}
+
 export interface Suggestion {
 	kind: 'person' | 'place' | 'tag' | 'date';
 	label: string;

@@ -56,6 +56,26 @@ export interface paths {
         patch: operations["albums_partial_update"];
         trace?: never;
     };
+    "/api/albums/{id}/merge/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Move this album's photos into album `into` (the caller's), then delete this one;
+         *     an event is dismissed, so regrouping does not bring it back.
+         */
+        post: operations["albums_merge_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/albums/{id}/photos/": {
         parameters: {
             query?: never;
@@ -75,6 +95,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/albums/{id}/photos/remove/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Take the photos out of the album (a POST, for clients that send no DELETE body). */
+        post: operations["albums_photos_remove_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/albums/{id}/share/": {
         parameters: {
             query?: never;
@@ -86,6 +123,64 @@ export interface paths {
         put?: never;
         /** @description Share read-only with a user (or stop), or open a public link (or revoke it). */
         post: operations["albums_share_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/login/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Sign in: the access token in the body, both tokens in httpOnly cookies. */
+        post: operations["auth_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Sign out: every refresh token of the cookie's user is blacklisted (issue 15: signing
+         *     out ends the sessions a stolen token could keep) and both cookies cleared; an already
+         *     dead cookie is simply cleared.
+         */
+        post: operations["auth_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/refresh/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description A new access token and refresh cookie for the `ownphotos_refresh` cookie; needs the
+         *     `csrftoken` cookie's value in `X-CSRFToken`.
+         */
+        post: operations["auth_refresh"];
         delete?: never;
         options?: never;
         head?: never;
@@ -126,6 +221,23 @@ export interface paths {
          *     token if the refresh token is valid.
          */
         post: operations["auth_token_refresh_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/config/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description What the web app needs to know of the server's settings. */
+        get: operations["config_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -176,7 +288,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Faces found in the caller's photos; PATCH assigns, unassigns or says "not them". */
+        /**
+         * @description Faces found in the caller's photos; PATCH assigns, unassigns, names (a new person when
+         *     the name is nobody's yet) or says "not them".
+         */
         get: operations["faces_list"];
         put?: never;
         post?: never;
@@ -193,14 +308,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Faces found in the caller's photos; PATCH assigns, unassigns or says "not them". */
+        /**
+         * @description Faces found in the caller's photos; PATCH assigns, unassigns, names (a new person when
+         *     the name is nobody's yet) or says "not them".
+         */
         get: operations["faces_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** @description Faces found in the caller's photos; PATCH assigns, unassigns or says "not them". */
+        /**
+         * @description Faces found in the caller's photos; PATCH assigns, unassigns, names (a new person when
+         *     the name is nobody's yet) or says "not them".
+         */
         patch: operations["faces_partial_update"];
         trace?: never;
     };
@@ -215,6 +336,40 @@ export interface paths {
         get: operations["faces_crop_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/faces/review/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description "Who is this?": faces in no person, with the nearest people as suggestions. */
+        get: operations["faces_review_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/imports/takeout/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Queue the import of a Google Takeout (zips or a folder inside your libraries). */
+        post: operations["imports_takeout_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -283,6 +438,26 @@ export interface paths {
         put?: never;
         /** @description Queue a scan of the caller's libraries, or of one folder inside them. */
         post: operations["jobs_scan_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Each model: installed or the command that installs it, the version that runs, and
+         *     the caller's photos done at it or stale.
+         */
+        get: operations["models_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -376,6 +551,63 @@ export interface paths {
         patch: operations["photos_partial_update"];
         trace?: never;
     };
+    "/api/photos/{id}/full/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A full-size JPEG of the photo (orientation applied), for formats browsers cannot
+         *     show (HEIC, RAW, TIFF…) and for zooming; made on first request and cached.
+         */
+        get: operations["photos_full_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/photos/{id}/motion/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The video of a motion photo (Google's MVIMG/PXL .MP, a Takeout's companion file). */
+        get: operations["photos_motion_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/photos/{id}/original/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The original bytes as a download (`Range` gives 206); photos of albums shared with
+         *     the caller too.
+         */
+        get: operations["photos_original_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/photos/{id}/similar/": {
         parameters: {
             query?: never;
@@ -407,6 +639,63 @@ export interface paths {
         get: operations["photos_thumbnail_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/photos/{id}/video/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The video for `<video>`: the original when browsers play it (H.264/AAC MP4, VP8/9
+         *     WebM), else an H.264/AAC MP4 made by a worker (202 until ready), streamed with Range.
+         */
+        get: operations["photos_video_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/photos/bulk/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description One action on many photos at once, in one transaction. */
+        post: operations["photos_bulk_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/photos/download/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description The originals of the selection as one zip, streamed (entries stored, not deflated);
+         *     a plain form post with the access cookie and CSRF token works, for `<form>` downloads.
+         */
+        post: operations["photos_download_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -542,6 +831,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/search/suggest/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The caller's people, places, tags and dates matching `q`, at most 10, each with
+         *     the filters of /api/photos/ that show its photos.
+         */
+        get: operations["search_suggest_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/server/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Staff only: version, database, broker, workers answering now, queue lengths. */
+        get: operations["server_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/things/": {
         parameters: {
             query?: never;
@@ -566,7 +892,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Days with photos, and one day's photos; hidden and trashed photos are left out. */
+        /**
+         * @description Days with photos and one day's photos (hidden and trashed left out); months with photos,
+         *     one month's rows and id ranges for the web grid, with the photo filters.
+         */
         get: operations["timeline_list"];
         put?: never;
         post?: never;
@@ -583,8 +912,126 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Days with photos, and one day's photos; hidden and trashed photos are left out. */
+        /**
+         * @description Days with photos and one day's photos (hidden and trashed left out); months with photos,
+         *     one month's rows and id ranges for the web grid, with the photo filters.
+         */
         get: operations["timeline_day"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/timeline/months/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Months with photos and their counts, newest first, undated photos last (`month`
+         *     null); with the filters of /api/photos/ and `album`.
+         */
+        get: operations["timeline_months_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/timeline/months/{month}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description One month's photos newest first as parallel arrays, for a grid to lay out; with the
+         *     filters of /api/photos/ and `album`. An ETag makes a re-fetch of an unchanged month a
+         *     304.
+         */
+        get: operations["timeline_month"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/timeline/range/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Ids from `start` to `end` (both included) in timeline order, across months not
+         *     loaded yet (shift-click); every id without them (select all).
+         */
+        get: operations["timeline_range_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trash/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The caller's trash, soonest purged first, with the days left for each photo. */
+        get: operations["trash_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trash/empty/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Delete every photo in the caller's trash now (originals in library folders stay). */
+        post: operations["trash_empty_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/updates/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A summary of the caller's library that changes when photos are processed, faces
+         *     found or jobs progress: poll it with `If-None-Match`.
+         */
+        get: operations["updates_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -649,6 +1096,23 @@ export interface paths {
         patch: operations["users_partial_update"];
         trace?: never;
     };
+    "/api/users/{id}/unlock/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Lift a sign-in lockout of this user (and of the addresses that failed for it). */
+        post: operations["users_unlock_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/me/": {
         parameters: {
             query?: never;
@@ -666,10 +1130,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/me/password/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Change the caller's own password, given the current one. */
+        post: operations["users_me_password_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/names/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The active users an album can be shared with: everyone but the caller. */
+        get: operations["users_names_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description * `favorite` - favorite
+         *     * `unfavorite` - unfavorite
+         *     * `hide` - hide
+         *     * `unhide` - unhide
+         *     * `trash` - trash
+         *     * `restore` - restore
+         * @enum {string}
+         */
+        ActionEnum: "favorite" | "unfavorite" | "hide" | "unhide" | "trash" | "restore";
         /**
          * @description An album as its owner or a user it is shared with sees it (from `album_list`).
          *
@@ -712,8 +1220,17 @@ export interface components {
          * @enum {string}
          */
         AlbumKindEnum: "user" | "event";
+        AlbumMergeRequest: {
+            /**
+             * Format: int64
+             * @description The id of the album that receives the photos
+             */
+            into: number;
+        };
+        /** @description Photo ids as `ids` (the web app's bulk actions) or `photos` (as in an album). */
         AlbumPhotosRequest: {
-            photos: number[];
+            ids?: number[];
+            photos?: number[];
         };
         /** @description Either `user` (with `revoke` to stop sharing) or `public` (with its options). */
         AlbumShareRequest: {
@@ -736,6 +1253,35 @@ export interface components {
             expires_at?: string | null;
             allow_gps?: boolean;
         };
+        /** @enum {unknown} */
+        BlankEnum: "";
+        Broker: {
+            /** @description redis, filesystem, … */
+            kind: string;
+        };
+        Config: {
+            /** @description A MapLibre style URL; null: the bundled offline basemap */
+            map_style_url: string | null;
+            trash_retention_days: number;
+        };
+        CookieLoginRequest: {
+            username: string;
+            password: string;
+        };
+        /**
+         * @description The access token for the Authorization header; the refresh token stays in its
+         *     httpOnly cookie, out of reach of page scripts.
+         */
+        CookieToken: {
+            access: string;
+            /** @description When the access token expires, epoch s */
+            access_expires: number;
+        };
+        Database: {
+            vendor: string;
+            version: string;
+            name: string;
+        };
         /**
          * @description * `exif_original` - EXIF DateTimeOriginal
          *     * `exif_digitized` - EXIF DateTimeDigitized
@@ -743,16 +1289,21 @@ export interface components {
          *     * `video` - video container
          *     * `filename` - file name
          *     * `mtime` - file modification time
+         *     * `xmp` - XMP photoshop:DateCreated
+         *     * `takeout` - Google Takeout photoTakenTime
          * @enum {string}
          */
-        DateSourceEnum: "exif_original" | "exif_digitized" | "exif_modified" | "video" | "filename" | "mtime";
+        DateSourceEnum: "exif_original" | "exif_digitized" | "exif_modified" | "video" | "filename" | "mtime" | "xmp" | "takeout";
         DuplicateGroup: {
             /** @description the suggested copy to keep */
             best: number;
             photos: components["schemas"]["PhotoList"][];
         };
         DuplicatesResolveRequest: {
-            /** @description the photo to keep */
+            /**
+             * Format: int64
+             * @description the photo to keep
+             */
             keep: number;
             /** @description the copies to move to trash */
             trash: number[];
@@ -762,6 +1313,8 @@ export interface components {
             /** @description top, right, bottom, left */
             box: number[];
             person: number | null;
+            /** @description null: unnamed or no person */
+            person_name: string | null;
         };
         FaceDetail: {
             readonly id: number;
@@ -774,6 +1327,19 @@ export interface components {
             readonly distance: number | null;
             readonly detector: string;
         };
+        /** @description A face in no person, with the people it looks most like. */
+        FaceReview: {
+            id: number;
+            photo: number;
+            box: number[];
+            crop_url: string;
+            suggestions: components["schemas"]["Suggestion"][];
+        };
+        FaceReviewPage: {
+            /** @description Faces in no person, in all. */
+            count: number;
+            results: components["schemas"]["FaceReview"][];
+        };
         ImageQueryRequest: {
             /**
              * Format: binary
@@ -784,8 +1350,11 @@ export interface components {
         Job: {
             readonly id: number;
             readonly kind: components["schemas"]["JobKindEnum"];
-            readonly state: components["schemas"]["StateEnum"];
+            readonly state: components["schemas"]["JobStateEnum"];
             readonly progress: components["schemas"]["Progress"];
+            readonly pending: {
+                [key: string]: number;
+            };
             readonly errors: components["schemas"]["JobError"][];
             readonly reason: string;
             readonly params: unknown;
@@ -806,9 +1375,19 @@ export interface components {
         /**
          * @description * `scan` - Scan
          *     * `upload` - Upload
+         *     * `takeout` - Takeout
          * @enum {string}
          */
-        JobKindEnum: "scan" | "upload";
+        JobKindEnum: "scan" | "upload" | "takeout";
+        /**
+         * @description * `queued` - Queued
+         *     * `running` - Running
+         *     * `waiting` - Waiting
+         *     * `done` - Done
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        JobStateEnum: "queued" | "running" | "waiting" | "done" | "failed";
         MapCluster: {
             /** Format: double */
             lat: number;
@@ -817,6 +1396,56 @@ export interface components {
             count: number;
             /** @description id of a photo in the cluster, for its thumbnail */
             photo: number;
+        };
+        ModelPhotos: {
+            /** @description Done at the installed version */
+            done: number;
+            /** @description Not run yet, or made by another version */
+            stale: number;
+            /** @description Skipped while the model was missing */
+            skipped: number;
+            failed: number;
+        };
+        ModelState: {
+            name: string;
+            /** @description The pipeline step that uses it */
+            step: string;
+            description: string;
+            installed: boolean;
+            /** @description What runs now; null if missing */
+            version: string | null;
+            /** @description How to install it; null when it ships with a package */
+            install_command: string | null;
+            photos: components["schemas"]["ModelPhotos"];
+            /** @description Version -> photos whose data it made */
+            data_versions: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * @description One month as parallel arrays: index i of every list is the same photo. Documents the
+         *     shape; the view answers plain dicts (a month may hold tens of thousands of photos).
+         */
+        MonthRows: {
+            /** @description YYYY-MM; null: undated photos */
+            month: string | null;
+            count: number;
+            ids: number[];
+            /** @description Displayed width, px */
+            widths: (number | null)[];
+            /** @description Displayed height, px */
+            heights: (number | null)[];
+            /** @description ISO 8601 in the photo's own offset when known, else local time without one */
+            taken_at: (string | null)[];
+            /** @description Local day where taken */
+            dates: (string | null)[];
+            /** @description Seconds, for videos */
+            durations: (number | null)[];
+            favorites: boolean[];
+            /** @description Each day's most common place, when known: {"2019-07-04": "Paris, France"} */
+            places: {
+                [key: string]: string;
+            };
         };
         PaginatedAlbumList: {
             /** @example 123 */
@@ -925,23 +1554,43 @@ export interface components {
             previous?: string | null;
             results: components["schemas"]["User"][];
         };
+        PasswordChangeRequest: {
+            old_password: string;
+            new_password: string;
+        };
         PatchedAlbumUpdateRequest: {
             title?: string;
             /** @description Replaces the members, in this order */
             photos?: number[];
-            /** @description A member's id; null: the first photo */
+            /**
+             * Format: int64
+             * @description A member's id; null: the first photo
+             */
             cover?: number | null;
             sort?: components["schemas"]["SortEnum"];
         };
         PatchedFacePatchRequest: {
-            /** @description A person id to assign, null to unassign. */
+            /**
+             * Format: int64
+             * @description A person id to assign, null to unassign.
+             */
             person?: number | null;
-            /** @description The id of a person this face is not. */
+            /**
+             * Format: int64
+             * @description The id of a person this face is not.
+             */
             not_person?: number;
+            /** @description A name: the face goes to the person of that name (any case), a new person when there is none. */
+            name?: string;
         };
         PatchedPersonPatchRequest: {
             name?: string;
             hidden?: boolean;
+            /**
+             * Format: int64
+             * @description The id of one of the person's faces, shown as their cover.
+             */
+            cover_face?: number;
         };
         /** @description What a user may change on a photo; everything else comes from the file. */
         PatchedPhotoUpdateRequest: {
@@ -969,7 +1618,10 @@ export interface components {
             readonly hidden: boolean;
         };
         PersonMergeRequest: {
-            /** @description The id of the person who stays. */
+            /**
+             * Format: int64
+             * @description The id of the person who stays.
+             */
             into: number;
         };
         /**
@@ -979,10 +1631,18 @@ export interface components {
          * @enum {string}
          */
         PersonSourceEnum: "user" | "clustered" | "recognised";
+        PhotoBulkRequest: {
+            ids: number[];
+            action: components["schemas"]["ActionEnum"];
+        };
+        PhotoBulkResult: {
+            /** @description Photos changed (those already so are not) */
+            updated: number;
+        };
         /** @description Everything about one photo. `place`, `tags` and `faces` fill in as enrichment lands. */
         PhotoDetail: {
             readonly id: number;
-            /** Format: date-time */
+            /** @description ISO 8601 local time where the photo was taken, with its UTC offset when known (2019-07-04T18:30:00+02:00), without one otherwise (2019-07-04T18:30:00) */
             readonly taken_at: string | null;
             /** Format: date */
             readonly taken_date: string | null;
@@ -1001,7 +1661,19 @@ export interface components {
             readonly mime: string;
             readonly thumbnails: components["schemas"]["ThumbnailUrls"];
             readonly tz_offset: number | null;
-            readonly date_source: components["schemas"]["DateSourceEnum"];
+            /**
+             * @description where taken_at came from; empty until the metadata is read
+             *
+             *     * `exif_original` - EXIF DateTimeOriginal
+             *     * `exif_digitized` - EXIF DateTimeDigitized
+             *     * `exif_modified` - EXIF DateTime
+             *     * `video` - video container
+             *     * `filename` - file name
+             *     * `mtime` - file modification time
+             *     * `xmp` - XMP photoshop:DateCreated
+             *     * `takeout` - Google Takeout photoTakenTime
+             */
+            readonly date_source: components["schemas"]["DateSourceEnum"] | components["schemas"]["BlankEnum"];
             readonly camera_make: string;
             readonly camera_model: string;
             readonly lens: string;
@@ -1010,6 +1682,15 @@ export interface components {
              * @description seconds
              */
             readonly exposure: number | null;
+            /**
+             * Format: double
+             * @description seconds
+             */
+            readonly exposure_time: number | null;
+            /** @description Minutes east of UTC where taken; null when the zone is unknown */
+            readonly timezone_offset: number | null;
+            /** @description Bytes of the original */
+            readonly size: number | null;
             /** Format: double */
             readonly f_number: number | null;
             readonly iso: number | null;
@@ -1030,12 +1711,19 @@ export interface components {
             readonly orientation: number | null;
             readonly partial: boolean;
             readonly caption: string;
+            readonly rejected: boolean;
+            /** @description A motion photo: its video is at /api/photos/{id}/motion/ */
+            readonly motion: boolean;
             /** Format: date-time */
             readonly trashed_at: string | null;
             readonly place: components["schemas"]["Place"] | null;
             /** @description Tag names, most confident first (prefetched by the detail selector). */
             readonly tags: string[];
             readonly faces: components["schemas"]["Face"][];
+            /** @description by step name */
+            readonly steps: {
+                [key: string]: components["schemas"]["StepState"];
+            };
             /**
              * @description Paths of the files holding these bytes (prefetched by the detail selector); only
              *     the owner sees them, not a user the photo's album is shared with.
@@ -1046,6 +1734,13 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
         };
+        PhotoDownloadRequest: {
+            /** @description Photo ids; a form may repeat the field (ids=1&ids=2) */
+            ids: number[];
+        };
+        PhotoIds: {
+            ids: number[];
+        };
         /**
          * @description A grid cell: what a front-end lays out and links, nothing read from other tables.
          *
@@ -1054,7 +1749,7 @@ export interface components {
          */
         PhotoList: {
             readonly id: number;
-            /** Format: date-time */
+            /** @description ISO 8601 local time where the photo was taken, with its UTC offset when known (2019-07-04T18:30:00+02:00), without one otherwise (2019-07-04T18:30:00) */
             readonly taken_at: string | null;
             /** Format: date */
             readonly taken_date: string | null;
@@ -1111,7 +1806,7 @@ export interface components {
         /** @description A photo seen through a public link: no owner, no files; GPS only when allowed. */
         PublicPhoto: {
             readonly id: number;
-            /** Format: date-time */
+            /** @description ISO 8601 local time where the photo was taken, with its UTC offset when known (2019-07-04T18:30:00+02:00), without one otherwise (2019-07-04T18:30:00) */
             readonly taken_at: string | null;
             readonly width: number | null;
             readonly height: number | null;
@@ -1131,7 +1826,7 @@ export interface components {
         /** @description A grid cell with its rank score (higher is better), from context["scores"]. */
         RankedPhoto: {
             readonly id: number;
-            /** Format: date-time */
+            /** @description ISO 8601 local time where the photo was taken, with its UTC offset when known (2019-07-04T18:30:00+02:00), without one otherwise (2019-07-04T18:30:00) */
             readonly taken_at: string | null;
             /** Format: date */
             readonly taken_date: string | null;
@@ -1166,24 +1861,67 @@ export interface components {
              */
             full: boolean;
         };
+        SearchSuggestion: {
+            kind: components["schemas"]["SearchSuggestionKindEnum"];
+            /** @description What to show: "Anna", "Paris, France", "July 2019" */
+            label: string;
+            /** @description Filters of /api/photos/ that show its photos, e.g. {"person": 3} */
+            filter: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @description * `person` - person
+         *     * `place` - place
+         *     * `tag` - tag
+         *     * `date` - date
+         * @enum {string}
+         */
+        SearchSuggestionKindEnum: "person" | "place" | "tag" | "date";
+        ServerState: {
+            version: string;
+            database: components["schemas"]["Database"];
+            broker: components["schemas"]["Broker"];
+            /** @description Workers answering a ping now; null where the broker cannot ask */
+            workers: string[] | null;
+            /** @description Messages waiting per queue; null where the broker does not tell */
+            queues: {
+                [key: string]: number;
+            } | null;
+        };
         /**
          * @description * `date` - by date taken
          *     * `manual` - in the order the user gave
          * @enum {string}
          */
         SortEnum: "date" | "manual";
-        /**
-         * @description * `queued` - Queued
-         *     * `running` - Running
-         *     * `done` - Done
-         *     * `failed` - Failed
-         * @enum {string}
-         */
-        StateEnum: "queued" | "running" | "done" | "failed";
+        StepState: {
+            state: string;
+            version: string;
+            error?: string;
+        };
+        Suggestion: {
+            person: number;
+            name: string | null;
+            /**
+             * Format: double
+             * @description To the person's nearest face; lower is closer.
+             */
+            distance: number;
+            cover_url: string | null;
+        };
+        TakeoutRequestRequest: {
+            /** @description Takeout zips (all parts) or extracted folders, inside your libraries. */
+            paths: string[];
+            /** @description A folder inside your libraries; `takeout/` in your first library by default. */
+            into?: string | null;
+        };
         Thing: {
             tag: string;
             /** @description photos with this tag */
             count: number;
+            /** @description a photo with this tag, for its thumbnail */
+            photo: number;
         };
         ThumbnailUrls: {
             /** @description At most 256 px on the longest side. */
@@ -1199,6 +1937,11 @@ export interface components {
             date: string | null;
             count: number;
         };
+        TimelineMonth: {
+            /** @description YYYY-MM (local month where taken); null: undated photos */
+            month: string | null;
+            count: number;
+        };
         TokenObtainPair: {
             readonly access: string;
             readonly refresh: string;
@@ -1209,9 +1952,46 @@ export interface components {
         };
         TokenRefresh: {
             readonly access: string;
+            refresh: string;
         };
         TokenRefreshRequest: {
             refresh: string;
+        };
+        Trash: {
+            count: number;
+            retention_days: number;
+            photos: components["schemas"]["TrashPhoto"][];
+        };
+        TrashEmptied: {
+            /** @description Photos deleted */
+            photos: number;
+            /** @description Uploaded originals deleted */
+            files: number;
+        };
+        TrashPhoto: {
+            id: number;
+            /** Format: date-time */
+            trashed_at: string | null;
+            /** @description Days before the daily purge deletes it */
+            days_left: number;
+        };
+        Updates: {
+            /** @description count, changed_at */
+            photos: {
+                [key: string]: unknown;
+            };
+            /** @description count, unknown */
+            faces: {
+                [key: string]: unknown;
+            };
+            /** @description changed_at */
+            people: {
+                [key: string]: unknown;
+            };
+            /** @description active, done, total (of active jobs), latest, finished_at, heartbeat_at */
+            jobs: {
+                [key: string]: unknown;
+            };
         };
         UploadRequest: {
             /**
@@ -1254,6 +2034,20 @@ export interface components {
             /** @description Folders to scan for this user. */
             libraries?: string[];
         };
+        Username: {
+            username: string;
+        };
+        VideoState: {
+            state: components["schemas"]["VideoStateStateEnum"];
+            /** @description Why the transcode failed */
+            detail?: string;
+        };
+        /**
+         * @description * `pending` - pending
+         *     * `failed` - failed
+         * @enum {string}
+         */
+        VideoStateStateEnum: "pending" | "failed";
     };
     responses: never;
     parameters: never;
@@ -1388,6 +2182,34 @@ export interface operations {
             };
         };
     };
+    albums_merge_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this album. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlbumMergeRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AlbumMergeRequest"];
+                "multipart/form-data": components["schemas"]["AlbumMergeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Album"];
+                };
+            };
+        };
+    };
     albums_photos_list: {
         parameters: {
             query?: {
@@ -1430,7 +2252,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["AlbumPhotosRequest"];
                 "application/x-www-form-urlencoded": components["schemas"]["AlbumPhotosRequest"];
@@ -1469,6 +2291,41 @@ export interface operations {
             };
         };
     };
+    albums_photos_remove_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this album. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AlbumPhotosRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["AlbumPhotosRequest"];
+                "multipart/form-data": components["schemas"]["AlbumPhotosRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Album"];
+                };
+            };
+            /** @description Not the caller's album, or photos not theirs */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     albums_share_create: {
         parameters: {
             query?: never;
@@ -1497,6 +2354,105 @@ export interface operations {
             };
             /** @description Unknown user, or neither `user` nor `public` */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CookieLoginRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CookieLoginRequest"];
+                "multipart/form-data": components["schemas"]["CookieLoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Sets the httpOnly cookies ownphotos_refresh and ownphotos_access (SameSite=Strict) and Django's csrftoken cookie */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CookieToken"];
+                };
+            };
+            /** @description Wrong username or password */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many failed sign-ins: wait Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every refresh token of the user blacklisted, cookies cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description CSRF token missing or wrong */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Both cookies replaced: the old refresh dies, but for a grace of OWNPHOTOS_REFRESH_GRACE_SECONDS (60) in which it works once more while its successor is unused */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CookieToken"];
+                };
+            };
+            /** @description No, a bad, a revoked or a used refresh cookie (past its grace); cookies cleared */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description CSRF token missing or wrong; cookies cleared */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1550,6 +2506,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenRefresh"];
+                };
+            };
+        };
+    };
+    config_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Config"];
                 };
             };
         };
@@ -1703,6 +2678,55 @@ export interface operations {
             };
         };
     };
+    faces_review_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Faces to return (default 20, at most 100) */
+                limit?: number;
+                /** @description Faces to skip (default 0) */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaceReviewPage"];
+                };
+            };
+        };
+    };
+    imports_takeout_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TakeoutRequestRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["TakeoutRequestRequest"];
+                "multipart/form-data": components["schemas"]["TakeoutRequestRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+        };
+    };
     jobs_list: {
         parameters: {
             query?: {
@@ -1792,6 +2816,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Job"];
+                };
+            };
+        };
+    };
+    models_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelState"][];
                 };
             };
         };
@@ -1899,6 +2942,8 @@ export interface operations {
     photos_list: {
         parameters: {
             query?: {
+                /** @description W,S,E,N in degrees: photos taken inside this box (west > east crosses 180°) */
+                bbox?: string;
                 /** @description The pagination cursor value, from `next` or `previous`. */
                 cursor?: string;
                 /** @description Only favourites (true) or only others (false) */
@@ -1990,6 +3035,129 @@ export interface operations {
             };
         };
     };
+    photos_full_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this photo. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Unchanged since the ETag in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The original has no pixels (e.g. a video) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such photo for the caller, or no file on disk */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    photos_motion_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this photo. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp4": string;
+                };
+            };
+            /** @description No such photo, or it is no motion photo */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    photos_original_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this photo. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Unchanged since the ETag in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such photo for the caller, or no file on disk */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The Range lies past the end of the file */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     photos_similar_retrieve: {
         parameters: {
             query?: never;
@@ -2050,6 +3218,124 @@ export interface operations {
                 content?: never;
             };
             /** @description No such photo for the caller, or no thumbnail yet */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    photos_video_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this photo. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp4": string;
+                };
+            };
+            /** @description Being transcoded: ask again shortly */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoState"];
+                };
+            };
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp4": string;
+                };
+            };
+            /** @description No such photo for the caller, or not a video */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The transcode failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoState"];
+                };
+            };
+        };
+    };
+    photos_bulk_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhotoBulkRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PhotoBulkRequest"];
+                "multipart/form-data": components["schemas"]["PhotoBulkRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoBulkResult"];
+                };
+            };
+            /** @description Some ids are not the caller's photos (listed): nothing changed */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    photos_download_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhotoDownloadRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PhotoDownloadRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description Some ids are not photos the caller may see */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2203,6 +3489,8 @@ export interface operations {
     search_list: {
         parameters: {
             query?: {
+                /** @description W,S,E,N in degrees: photos taken inside this box (west > east crosses 180°) */
+                bbox?: string;
                 /** @description Only favourites (true) or only others (false) */
                 favorite?: boolean;
                 /** @description true: the hidden photos (left out by default) */
@@ -2276,6 +3564,47 @@ export interface operations {
             };
         };
     };
+    search_suggest_list: {
+        parameters: {
+            query?: {
+                /** @description What has been typed so far */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchSuggestion"][];
+                };
+            };
+        };
+    };
+    server_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerState"];
+                };
+            };
+        };
+    };
     things_list: {
         parameters: {
             query?: never;
@@ -2338,6 +3667,223 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PaginatedPhotoListList"];
                 };
+            };
+        };
+    };
+    timeline_months_list: {
+        parameters: {
+            query?: {
+                /** @description Only the photos of this album (id; albums shared with you too) */
+                album?: string;
+                /** @description W,S,E,N in degrees: photos taken inside this box (west > east crosses 180°) */
+                bbox?: string;
+                /** @description Only favourites (true) or only others (false) */
+                favorite?: boolean;
+                /** @description true: the hidden photos (left out by default) */
+                hidden?: string;
+                /** @description true: the trash (left out by default) */
+                in_trash?: string;
+                /** @description Only photos with a face of this person (id) */
+                person?: number;
+                /** @description A place name at any level (city, region or country), any case */
+                place?: string;
+                /** @description A place id from /api/places/: photos there or inside it */
+                place_id?: number;
+                /** @description Only photos with this tag (a scene, e.g. beach); case-insensitive */
+                tag?: string;
+                /** @description Taken on or after this day */
+                taken_after?: string;
+                /** @description Taken on or before this day */
+                taken_before?: string;
+                /** @description Only videos or only images */
+                video?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelineMonth"][];
+                };
+            };
+        };
+    };
+    timeline_month: {
+        parameters: {
+            query?: {
+                /** @description Only the photos of this album (id; albums shared with you too) */
+                album?: string;
+                /** @description W,S,E,N in degrees: photos taken inside this box (west > east crosses 180°) */
+                bbox?: string;
+                /** @description Only favourites (true) or only others (false) */
+                favorite?: boolean;
+                /** @description true: the hidden photos (left out by default) */
+                hidden?: string;
+                /** @description true: the trash (left out by default) */
+                in_trash?: string;
+                /** @description Only photos with a face of this person (id) */
+                person?: number;
+                /** @description A place name at any level (city, region or country), any case */
+                place?: string;
+                /** @description A place id from /api/places/: photos there or inside it */
+                place_id?: number;
+                /** @description Only photos with this tag (a scene, e.g. beach); case-insensitive */
+                tag?: string;
+                /** @description Taken on or after this day */
+                taken_after?: string;
+                /** @description Taken on or before this day */
+                taken_before?: string;
+                /** @description Only videos or only images */
+                video?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description YYYY-MM, or `undated` */
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthRows"];
+                };
+            };
+            /** @description Unchanged since the ETag in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    timeline_range_retrieve: {
+        parameters: {
+            query?: {
+                /** @description Only the photos of this album (id; albums shared with you too) */
+                album?: string;
+                /** @description W,S,E,N in degrees: photos taken inside this box (west > east crosses 180°) */
+                bbox?: string;
+                /** @description A photo id (other end, included) */
+                end?: number;
+                /** @description Only favourites (true) or only others (false) */
+                favorite?: boolean;
+                /** @description true: the hidden photos (left out by default) */
+                hidden?: string;
+                /** @description true: the trash (left out by default) */
+                in_trash?: string;
+                /** @description Only photos with a face of this person (id) */
+                person?: number;
+                /** @description A place name at any level (city, region or country), any case */
+                place?: string;
+                /** @description A place id from /api/places/: photos there or inside it */
+                place_id?: number;
+                /** @description A photo id (one end, included) */
+                start?: number;
+                /** @description Only photos with this tag (a scene, e.g. beach); case-insensitive */
+                tag?: string;
+                /** @description Taken on or after this day */
+                taken_after?: string;
+                /** @description Taken on or before this day */
+                taken_before?: string;
+                /** @description Only videos or only images */
+                video?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoIds"];
+                };
+            };
+            /** @description `start` or `end` is not among the photos */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    trash_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trash"];
+                };
+            };
+        };
+    };
+    trash_empty_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrashEmptied"];
+                };
+            };
+        };
+    };
+    updates_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Updates"];
+                };
+            };
+            /** @description Nothing changed since the ETag sent */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2440,6 +3986,28 @@ export interface operations {
             };
         };
     };
+    users_unlock_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A unique integer value identifying this user. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+        };
+    };
     users_me_retrieve: {
         parameters: {
             query?: never;
@@ -2455,6 +4023,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+        };
+    };
+    users_me_password_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PasswordChangeRequest"];
+                "multipart/form-data": components["schemas"]["PasswordChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    users_names_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Username"][];
                 };
             };
         };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localRange, rangeIds } from './range';
+import { listRange, localRange, rangeIds } from './range';
 
 function months(all: Record<string, number[]>, loaded: string[]) {
 	return {
@@ -51,5 +51,15 @@ describe('range selection', () => {
 
 	it('selects one photo when both ends are the same', () => {
 		expect(localRange(months(ALL, ['2024-03']), 8, 8)).toEqual([8]);
+	});
+});
+
+describe('list range selection', () => {
+	it('cuts a flat list in its own order from either end, and nothing for an unknown id', () => {
+		const ranked = [40, 7, 19, 3, 88];
+		expect(listRange(ranked, 7, 3)).toEqual([7, 19, 3]);
+		expect(listRange(ranked, 3, 7)).toEqual([7, 19, 3]);
+		expect(listRange(ranked, 88, 88)).toEqual([88]);
+		expect(listRange(ranked, 7, 1000)).toEqual([]);
 	});
 });

@@ -49,3 +49,10 @@ export function localRange(
 	}
 	return null;
 }
+
+/** The range from `start` to `end` inclusive within one flat list (search results), in its
+ * order whichever end comes first; empty when either end is not in it. */
+export function listRange(ids: readonly number[], start: number, end: number): number[] {
+	const [a, b] = [ids.indexOf(start), ids.indexOf(end)].sort((x, y) => x - y);
+	return a < 0 ? [] : ids.slice(a, b + 1);
+}
