@@ -1,10 +1,10 @@
 """django-filter FilterSets for the lists; `/api/search/` reuses PhotoFilter."""
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from rest_framework.exceptions import ValidationError
 
-from api.models import Album, Face, Photo, PhotoTag
+from api.models import Album, AlbumPhoto, Face, Photo, PhotoTag
 from api.serializers.fields import IdFilter
 
 
@@ -127,12 +127,19 @@ class TimelineFilter(PhotoFilter):
         method="_keep", label="Only the photos of this album (id; albums shared with you too)"
     )
 
+    ordered = django_filters.BooleanFilter(
+        method="_keep",
+        label="With `album`: the album's photos in the album's own order, as one bucket",
+    )
+
     class Meta(PhotoFilter.Meta):
-        fields = [*PhotoFilter.Meta.fields, "album"]
+        fields = [*PhotoFilter.Meta.fields, "album", "ordered"]
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         data = self.form.cleaned_data
         if data.get("album") is None:
+            if data.get("ordered"):
+                raise ValidationError({"ordered": "Only with `album`."})
             return super().filter_queryset(queryset)
         user = self.request.user
         album = Album.objects.visible_to(user).filter(pk=int(data["album"]))
@@ -140,5 +147,18 @@ class TimelineFilter(PhotoFilter):
         queryset = Photo.objects.visible_to(user).filter(pk__in=members)
         if data.get("hidden") is None and not data.get("in_trash"):
             # PhotoFilter would drop hidden photos; an album keeps them.
-            return django_filters.FilterSet.filter_queryset(self, queryset).filter(in_trash=False)
-        return super().filter_queryset(queryset)
+            queryset = django_filters.FilterSet.filter_queryset(self, queryset)
+            queryset = queryset.filter(in_trash=False)
+        else:
+            queryset = super().filter_queryset(queryset)
+        return self._album_order(queryset, album.first()) if data.get("ordered") else queryset
+
+    @staticmethod
+    def _album_order(queryset: QuerySet, album: Album | None) -> QuerySet:
+        """The album's order (as its photo list): manual by position, else oldest first."""
+        if album is None or album.sort != Album.Sort.MANUAL:
+            return queryset.order_by(F("taken_at").asc(nulls_last=True), "id")
+        position = AlbumPhoto.objects.filter(album=album, photo=OuterRef("pk")).values("order")
+        return queryset.annotate(album_position=Subquery(position[:1])).order_by(
+            "album_position", "id"
+        )

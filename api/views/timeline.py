@@ -23,6 +23,7 @@ from api.selectors.timeline import (
     timeline_month,
     timeline_months,
     timeline_range_ids,
+    timeline_sequence,
 )
 from api.serializers.photos import PhotoListSerializer
 from api.serializers.timeline import (
@@ -86,8 +87,17 @@ class TimelineViewSet(OwnedViewSet):
     def months(self, request: Request) -> Response:
         """Months with photos and their counts, newest first, undated photos last (`month`
         null); with the filters of /api/photos/ and `album`."""
-        months = timeline_months(photos=self.filter_queryset(self.get_queryset()))
+        photos = self.filter_queryset(self.get_queryset())
+        if self._ordered():
+            # An album in its own order is one bucket: dates do not order it.
+            count = photos.count()
+            return Response([{"month": None, "count": count}] if count else [])
+        months = timeline_months(photos=photos)
         return Response([{"month": month, "count": count} for month, count in months])
+
+    def _ordered(self) -> bool:
+        """`ordered=true` (with `album`, checked by TimelineFilter): the album's own order."""
+        return self.request.query_params.get("ordered", "").lower() in {"true", "1"}
 
     @extend_schema(
         operation_id="timeline_month",
@@ -116,7 +126,13 @@ class TimelineViewSet(OwnedViewSet):
             month_bounds(key)
         except ValueError as exc:
             raise serializers.ValidationError({"month": "Not a month."}) from exc
-        rows = timeline_month(photos=self.filter_queryset(self.get_queryset()), month=key)
+        photos = self.filter_queryset(self.get_queryset())
+        if self._ordered():
+            if key is not None:
+                raise NotFound("An album in its own order has one bucket: `undated`.")
+            rows = timeline_sequence(photos=photos)
+        else:
+            rows = timeline_month(photos=photos, month=key)
         # Not dataclasses.asdict: it deep-copies every element (half the time of a big month).
         lists = {field.name: getattr(rows, field.name) for field in dataclasses.fields(rows)}
         data = {"month": key, "count": len(rows.ids), **lists}
@@ -147,7 +163,9 @@ class TimelineViewSet(OwnedViewSet):
         bounds.is_valid(raise_exception=True)
         try:
             ids = timeline_range_ids(
-                photos=self.filter_queryset(self.get_queryset()), **bounds.validated_data
+                photos=self.filter_queryset(self.get_queryset()),
+                ordered=self._ordered(),
+                **bounds.validated_data,
             )
         except KeyError as exc:
             raise NotFound("No such photo among these.") from exc

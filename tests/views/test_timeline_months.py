@@ -176,3 +176,44 @@ def test_a_range_spans_months_in_timeline_order_and_refuses_unknown_ids(
     assert scanned_api.get(f"/api/timeline/range/?start={stranger.pk}&end={end}").status_code == (
         404
     )
+
+
+@pytest.mark.django_db
+def test_an_album_in_its_own_order_is_one_bucket_in_that_order(api, user, other_user):
+    start = dt.datetime(2019, 7, 4, 10, tzinfo=dt.UTC)
+    photos = [
+        PhotoFactory(owner=user, taken_at=start + dt.timedelta(days=40 * n)) for n in range(4)
+    ]
+    newest, oldest = photos[3], photos[0]
+    album = album_create(by=user, title="trip", photo_ids=[p.pk for p in photos])
+
+    def sequence(query: str = "") -> tuple[list, list[int]]:
+        months = api.get(f"/api/timeline/months/?album={album.pk}&ordered=true{query}").json()
+        rows = api.get(f"/api/timeline/months/undated/?album={album.pk}&ordered=true").json()
+        return months, rows["ids"]
+
+    # By date: oldest first, as the album's own photo list.
+    months, ids = sequence()
+    assert months == [{"month": None, "count": 4}]
+    assert ids == [p.pk for p in photos]
+    listed = api.get(f"/api/albums/{album.pk}/photos/").json()["results"]
+    assert [row["id"] for row in listed] == ids
+
+    # Arranged by hand: the grid follows the album, and shift-click ranges do too.
+    arranged = [newest.pk, oldest.pk, photos[2].pk, photos[1].pk]
+    answer = api.patch(
+        f"/api/albums/{album.pk}/", {"sort": "manual", "photos": arranged}, format="json"
+    )
+    assert answer.status_code == 200, answer.content
+    assert sequence()[1] == arranged
+    span = api.get(
+        f"/api/timeline/range/?album={album.pk}&ordered=true&start={oldest.pk}&end={photos[1].pk}"
+    ).json()["ids"]
+    assert span == arranged[1:]
+    # Months of an album in its order do not exist; `ordered` needs an album.
+    url = f"/api/timeline/months/2019-07/?album={album.pk}&ordered=true"
+    assert api.get(url).status_code == 404
+    assert api.get("/api/timeline/months/?ordered=true").status_code == 400
+    # Another user's album stays empty for them, in any order.
+    api.force_authenticate(other_user)
+    assert sequence() == ([], [])

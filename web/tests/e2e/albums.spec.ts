@@ -129,3 +129,59 @@ test('a public link shows the album without GPS to anyone, and says so once revo
 	).toBeVisible();
 	await visitor.context.close();
 });
+
+test('the album grid shows the order Arrange saved, by hand and by date, after a reload', async ({
+	page,
+	request
+}) => {
+	const token = await apiToken(request);
+	const ids = await someIds(request, token, 4);
+	const album = await api<{ id: number; photos: number[] }>(
+		request,
+		token,
+		'post',
+		'/api/albums/',
+		{
+			title: 'Arrange Test',
+			photos: ids
+		}
+	);
+	const byDate = album.photos;
+	const grid = page.getByRole('main').locator('a[href^="/photos/"]');
+	const gridOrder = async () =>
+		(await grid.evaluateAll((links) => links.map((a) => a.getAttribute('href')))).map((href) =>
+			Number(href?.split('/').pop())
+		);
+
+	await signIn(page, undefined, `/albums/${album.id}`);
+	await expect(grid).toHaveCount(4);
+	// By date, oldest first: the album's own order, not the timeline's newest first.
+	expect(await gridOrder()).toEqual(byDate);
+
+	await page.getByRole('button', { name: 'Arrange' }).click();
+	const dialog = page.getByRole('dialog', { name: /Arrange/ });
+	// Drag the first photo onto the last place, then move the (new) first one a place later.
+	await dialog
+		.getByRole('img', { name: 'Photo 1' })
+		.dragTo(dialog.getByRole('img', { name: 'Photo 4' }));
+	await dialog.getByRole('button', { name: 'Move photo 1 later' }).click();
+	const arranged = [byDate[2], byDate[1], byDate[3], byDate[0]];
+	await dialog.getByRole('button', { name: 'Save this order' }).click();
+	await expect(dialog.getByText('In your own order.')).toBeVisible();
+	await dialog.getByRole('button', { name: 'Done' }).click();
+	await expect(dialog).toHaveCount(0);
+	await expect.poll(gridOrder).toEqual(arranged);
+	await page.reload();
+	await expect(grid).toHaveCount(4);
+	expect(await gridOrder()).toEqual(arranged);
+
+	// Back to the order by date.
+	await page.getByRole('button', { name: 'Arrange' }).click();
+	await dialog.getByRole('button', { name: 'Order by date' }).click();
+	await expect(dialog.getByText('By date taken.')).toBeVisible();
+	await dialog.getByRole('button', { name: 'Done' }).click();
+	await expect.poll(gridOrder).toEqual(byDate);
+	await page.reload();
+	await expect(grid).toHaveCount(4);
+	expect(await gridOrder()).toEqual(byDate);
+});

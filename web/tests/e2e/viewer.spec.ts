@@ -77,6 +77,52 @@ test('the info panel shows the camera and the date of the manifest', async ({ pa
 	await expect(info).toContainText('exif/Canon_40D.jpg');
 });
 
+test('the info panel maps a geotagged photo where the manifest puts it, from this server only', async ({
+	page,
+	request,
+	baseURL
+}) => {
+	const token = await apiToken(request);
+	const gps = manifest().files.find((file) => file.path === 'gps/DSCN0010.jpg')!;
+	const where = (gps.exif as { gps: { lat: number; lon: number } }).gps;
+	const day = gps.exif!.datetime_original!.split(' ')[0].replaceAll(':', '-');
+	// Four corpus photos share that day: the one whose file is DSCN0010.jpg.
+	const sameDay = await apiGet<{ results: { id: number }[] }>(
+		request,
+		`/api/photos/?taken_after=${day}&taken_before=${day}`,
+		token
+	);
+	let id = 0;
+	for (const { id: candidate } of sameDay.results) {
+		const detail = await apiGet<{ files: string[] }>(request, `/api/photos/${candidate}/`, token);
+		if (detail.files.some((path) => path.endsWith('gps/DSCN0010.jpg'))) id = candidate;
+	}
+	expect(id).toBeGreaterThan(0);
+	const origin = new URL(baseURL!).origin;
+	const elsewhere: string[] = [];
+	page.on('request', (r) => {
+		const url = r.url();
+		if (!url.startsWith(origin) && !/^(data|blob):/.test(url)) elsewhere.push(url);
+	});
+
+	await signIn(page, undefined, `/photos/${id}`);
+	await viewer(page).getByRole('button', { name: 'Info' }).click();
+	const info = viewer(page).getByRole('complementary', { name: 'Info' });
+	const map = info.getByRole('img', { name: /^Map: / });
+	await expect(map.locator('canvas')).toBeVisible();
+	const pin = map.locator('.pin');
+	await expect(pin).toBeVisible();
+	expect(Number(await pin.getAttribute('data-lat'))).toBeCloseTo(where.lat, 5);
+	expect(Number(await pin.getAttribute('data-lon'))).toBeCloseTo(where.lon, 5);
+	// The map is centred on the photo, so the marker is drawn in its middle.
+	const [mapBox, pinBox] = [await map.boundingBox(), await pin.boundingBox()];
+	expect(Math.abs(pinBox!.x + pinBox!.width / 2 - (mapBox!.x + mapBox!.width / 2))).toBeLessThan(2);
+	expect(Math.abs(pinBox!.y + pinBox!.height / 2 - (mapBox!.y + mapBox!.height / 2))).toBeLessThan(
+		2
+	);
+	expect(elsewhere).toEqual([]);
+});
+
 test('a favourite survives a reload', async ({ page, request }) => {
 	const token = await apiToken(request);
 	const photo = (await timelineOrder(request, token))[0];

@@ -16,6 +16,8 @@ export interface PhotoFilter {
 	hidden?: boolean;
 	in_trash?: boolean;
 	album?: number;
+	/** With `album`: the album's own order (manual or oldest first), as one bucket. */
+	ordered?: boolean;
 }
 
 export interface MonthBucket {

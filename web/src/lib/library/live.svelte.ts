@@ -21,9 +21,10 @@ async function poll(): Promise<void> {
 	try {
 		const answer = await updates(etag);
 		if (answer) {
+			// The first answer is the state the page has just loaded, not a change to it.
+			if (etag) live.version += 1;
 			etag = answer.etag;
 			live.state = answer.body;
-			live.version += 1;
 		}
 	} catch {
 		// Offline or signed out: try again at the idle pace.
