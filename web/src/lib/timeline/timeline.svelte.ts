@@ -24,6 +24,7 @@ import {
 	type GridGeometry,
 	type MonthLayout
 } from './layout';
+import { monthUrl, monthsUrl, takePrefetched } from './prefetch';
 
 export interface MonthSlot {
 	/** `YYYY-MM`, or `undated`. */
@@ -91,6 +92,11 @@ export class Timeline {
 		this.filter = filter;
 	}
 
+	/** The whole library (the Photos screen): the one timeline sign-in prefetches for. */
+	private get unfiltered(): boolean {
+		return Object.values(this.filter).every((value) => value === undefined || value === null);
+	}
+
 	attach(scroller: Scroller): void {
 		this.scroller = scroller;
 	}
@@ -108,7 +114,8 @@ export class Timeline {
 		const controller = new AbortController();
 		this.bucketsController = controller;
 		try {
-			const buckets = await timelineMonths(this.filter, controller.signal);
+			const buckets = await ((this.unfiltered && takePrefetched<MonthBucket[]>(monthsUrl())) ||
+				timelineMonths(this.filter, controller.signal));
 			if (this.disposed) return;
 			this.setBuckets(buckets);
 			this.status = 'ready';
@@ -247,7 +254,9 @@ export class Timeline {
 		const slot = this.months[this.slotIndex.get(key) ?? -1];
 		const promise = (async () => {
 			try {
-				const rows = await timelineMonth(slot ? slot.month : null, this.filter, controller.signal);
+				const month = slot ? slot.month : null;
+				const rows = await ((this.unfiltered && takePrefetched<MonthRows>(monthUrl(month))) ||
+					timelineMonth(month, this.filter, controller.signal));
 				if (this.disposed || controller.signal.aborted) return;
 				this.rows.set(key, rows);
 				this.ratios.set(key, monthRatios(rows.widths, rows.heights));
