@@ -3683,6 +3683,8 @@ export interface operations {
                 hidden?: string;
                 /** @description true: the trash (left out by default) */
                 in_trash?: string;
+                /** @description With `album`: the album's photos in the album's own order, as one bucket */
+                ordered?: string;
                 /** @description Only photos with a face of this person (id) */
                 person?: number;
                 /** @description A place name at any level (city, region or country), any case */
@@ -3727,6 +3729,8 @@ export interface operations {
                 hidden?: string;
                 /** @description true: the trash (left out by default) */
                 in_trash?: string;
+                /** @description With `album`: the album's photos in the album's own order, as one bucket */
+                ordered?: string;
                 /** @description Only photos with a face of this person (id) */
                 person?: number;
                 /** @description A place name at any level (city, region or country), any case */
@@ -3783,6 +3787,8 @@ export interface operations {
                 hidden?: string;
                 /** @description true: the trash (left out by default) */
                 in_trash?: string;
+                /** @description With `album`: the album's photos in the album's own order, as one bucket */
+                ordered?: string;
                 /** @description Only photos with a face of this person (id) */
                 person?: number;
                 /** @description A place name at any level (city, region or country), any case */
