@@ -410,6 +410,9 @@ CLIP_BATCH = int(os.environ.get("OWNPHOTOS_CLIP_BATCH", "16"))
 # "auto" takes it on a CPU that computes in bfloat16 natively (AVX512-BF16 or AMX), "fp32"
 # never.
 CLIP_PRECISION = os.environ.get("OWNPHOTOS_CLIP_PRECISION", "auto")
+# places365's weights, as CLIP_PRECISION: "auto" runs it in bfloat16 where the CPU computes in
+# bfloat16 natively (a third of float32's time), "fp32" always in float32.
+SCENES_PRECISION = os.environ.get("OWNPHOTOS_SCENES_PRECISION", "auto")
 # Scene categories at least this probable become tags (at most SCENES_TOP of them).
 SCENES_THRESHOLD = float(os.environ.get("OWNPHOTOS_SCENES_THRESHOLD", "0.1"))
 SCENES_TOP = 5
