@@ -418,15 +418,9 @@ SCENES_THRESHOLD = float(os.environ.get("OWNPHOTOS_SCENES_THRESHOLD", "0.1"))
 SCENES_TOP = 5
 # At most this many SUN scene attributes (those the model responds to positively) become tags.
 SCENES_ATTRIBUTES = int(os.environ.get("OWNPHOTOS_SCENES_ATTRIBUTES", "5"))
-# Each worker process uses its share of the cores for torch.
-TORCH_THREADS = int(
-    os.environ.get("OWNPHOTOS_TORCH_THREADS")
-    or max(
-        1,
-        (os.cpu_count() or 1)
-        // max(1, int(os.environ.get("OWNPHOTOS_WORKER_CONCURRENCY") or os.cpu_count() or 1)),
-    )
-)
+# torch threads of a process: one (a web process's queries); a Celery worker gives each pool
+# process its share of the cores when it starts (api.tasks._torch_share) unless this is set.
+TORCH_THREADS = int(os.environ.get("OWNPHOTOS_TORCH_THREADS") or 1)
 
 LOGGING = {
     "version": 1,
