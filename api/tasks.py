@@ -1,11 +1,12 @@
 """Celery tasks: thin, ids in, one service call each. Routed to queues in settings."""
 
 import logging
+import os
 from pathlib import Path
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
-from celery.signals import worker_ready
+from celery.signals import celeryd_init, worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from geopy.exc import GeocoderServiceError
@@ -56,6 +57,32 @@ class JobTask(PipelineTask):
         if job is not None:
             logger.error("job %s failed: %r", job.pk, exc)
             job_fail(job=job, reason=INTERNAL_ERROR)
+
+
+@celeryd_init.connect
+def _torch_share(conf=None, options=None, **_) -> None:
+    """Each pool process's torch gets its share of the cores: both with --concurrency 1, one
+    each with two processes on two cores. Set before the pool forks; an explicit
+    OWNPHOTOS_TORCH_THREADS stands."""
+    if os.environ.get("OWNPHOTOS_TORCH_THREADS"):
+        return
+    cores = os.cpu_count() or 1
+    processes = (options or {}).get("concurrency") or getattr(conf, "worker_concurrency", None)
+    settings.TORCH_THREADS = max(1, cores // int(processes or cores))
+
+
+@celeryd_init.connect
+def _model_libraries_import(options=None, **_) -> None:
+    """A worker of the scene or CLIP queue imports torch (and open_clip, torchvision) once,
+    before its pool forks: each pool process then starts with them, instead of importing
+    them on its first task (40 s on a loaded machine, before the first CLIP embedding)."""
+    queues = (options or {}).get("queues") or settings.PIPELINE_QUEUES
+    queues = queues.split(",") if isinstance(queues, str) else queues
+    wanted = {"scenes": enrich.STEPS["scenes"], "clip": enrich.STEPS["clip"]}
+    if any(name in queues and step.installed() for name, step in wanted.items()):
+        import open_clip  # noqa: F401
+        import torch  # noqa: F401
+        import torchvision  # noqa: F401
 
 
 @worker_ready.connect

@@ -84,7 +84,7 @@ def _one(name: str, photos: Path, count: int, concurrency: int | None) -> None:
     from django.core.management import call_command
     from django.db import transaction
 
-    from api.management.commands.serve import worker_command
+    from api.management.commands.serve import worker_command, worker_environment
     from api.models import Embedding, Job, Photo, User
     from api.services.jobs import job_create, job_enqueue
 
@@ -97,7 +97,9 @@ def _one(name: str, photos: Path, count: int, concurrency: int | None) -> None:
         command += ["--concurrency", str(concurrency)]
     log = Path(os.environ["OWNPHOTOS_DATA"]) / "worker.log"
     with log.open("wb") as out:
-        worker = subprocess.Popen(command, cwd=BASE_DIR, stdout=out, stderr=subprocess.STDOUT)
+        worker = subprocess.Popen(
+            command, cwd=BASE_DIR, env=worker_environment(), stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         while b" ready." not in log.read_bytes():
             time.sleep(0.2)

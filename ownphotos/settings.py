@@ -419,20 +419,17 @@ CLIP_BATCH = int(os.environ.get("OWNPHOTOS_CLIP_BATCH", "16"))
 # "auto" takes it on a CPU that computes in bfloat16 natively (AVX512-BF16 or AMX), "fp32"
 # never.
 CLIP_PRECISION = os.environ.get("OWNPHOTOS_CLIP_PRECISION", "auto")
+# places365's weights, as CLIP_PRECISION: "auto" runs it in bfloat16 where the CPU computes in
+# bfloat16 natively (a third of float32's time), "fp32" always in float32.
+SCENES_PRECISION = os.environ.get("OWNPHOTOS_SCENES_PRECISION", "auto")
 # Scene categories at least this probable become tags (at most SCENES_TOP of them).
 SCENES_THRESHOLD = float(os.environ.get("OWNPHOTOS_SCENES_THRESHOLD", "0.1"))
 SCENES_TOP = 5
 # At most this many SUN scene attributes (those the model responds to positively) become tags.
 SCENES_ATTRIBUTES = int(os.environ.get("OWNPHOTOS_SCENES_ATTRIBUTES", "5"))
-# Each worker process uses its share of the cores for torch.
-TORCH_THREADS = int(
-    os.environ.get("OWNPHOTOS_TORCH_THREADS")
-    or max(
-        1,
-        (os.cpu_count() or 1)
-        // max(1, int(os.environ.get("OWNPHOTOS_WORKER_CONCURRENCY") or os.cpu_count() or 1)),
-    )
-)
+# torch threads of a process: one (a web process's queries); a Celery worker gives each pool
+# process its share of the cores when it starts (api.tasks._torch_share) unless this is set.
+TORCH_THREADS = int(os.environ.get("OWNPHOTOS_TORCH_THREADS") or 1)
 
 LOGGING = {
     "version": 1,

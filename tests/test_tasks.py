@@ -260,3 +260,19 @@ def test_the_trash_purge_task_empties_old_trash_in_the_worker(worker_process, us
 
     _until(lambda: not Photo.objects.filter(pk=old.pk).exists(), "purging the old trash")
     assert Photo.objects.filter(pk=young.pk).exists()
+
+
+def test_each_pool_process_gets_its_share_of_the_cores_for_torch(settings, monkeypatch):
+    """What celeryd_init sets before the pool forks, from the worker's --concurrency."""
+    import os
+
+    settings.TORCH_THREADS = 1
+    monkeypatch.delenv("OWNPHOTOS_TORCH_THREADS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    for concurrency, threads in ((1, 4), (2, 2), (8, 1), (None, 1)):
+        tasks._torch_share(conf=celery_app.conf, options={"concurrency": concurrency})
+        assert threads == settings.TORCH_THREADS, concurrency
+    monkeypatch.setenv("OWNPHOTOS_TORCH_THREADS", "3")
+    settings.TORCH_THREADS = 3
+    tasks._torch_share(conf=celery_app.conf, options={"concurrency": 1})
+    assert settings.TORCH_THREADS == 3

@@ -140,9 +140,11 @@ def _fit(image: Image.Image, longest: int) -> Image.Image:
     """Downscale so the long side is at most `longest` (never upscale).
 
     After JPEG draft scaling the big thumbnail is less than 2x smaller than what was decoded,
-    where bicubic matches Lanczos by eye at 70% of its cost (measured: 29 vs 41 ms for
-    2000x1500 -> 1440x1080). Larger reductions use Lanczos after a box reduction
-    (reducing_gap=2), 2.5x faster than plain Lanczos for the small thumbnail.
+    where Hamming (a windowed sinc of bilinear's support: sharper than bilinear, no ringing)
+    costs half of bicubic (measured: 30 vs 60 ms for a 16 MP photo's 2451x1632 -> 1440x959,
+    more than its decoding) and looks the same at that reduction. Larger reductions use
+    Lanczos after a box reduction (reducing_gap=2), 2.5x faster than plain Lanczos for the
+    small thumbnail.
     """
     scale = longest / max(image.size)
     if scale >= 1:
@@ -151,7 +153,7 @@ def _fit(image: Image.Image, longest: int) -> Image.Image:
     if image.mode not in ("RGB", "RGBA", "L", "LA"):
         image = rgb(image)
     if scale > 0.5:
-        return image.resize(size, Image.Resampling.BICUBIC)
+        return image.resize(size, Image.Resampling.HAMMING)
     return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
 
 

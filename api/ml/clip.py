@@ -22,6 +22,7 @@ from PIL import Image
 
 from api.exceptions import ModelNotInstalled
 from api.ml.registry import REGISTRY
+from api.ml.runtime import bfloat16_wanted, state_dict_copy_mapped, weights_to_load
 
 logger = logging.getLogger(__name__)
 
@@ -91,17 +92,19 @@ def _load(model_name: str, checkpoint: str, config: str, version: str, precision
     if config:
         open_clip.add_model_config(config)
     device = torch_device()
+    bfloat16 = _bfloat16(precision, device)
     if _is_torchscript(checkpoint):
         # The architecture is read from the weights' shapes (with OpenAI's QuickGELU); only the
         # weights are taken from the archive, so torch.jit's deprecation does not concern us.
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), weights_to_load():
             warnings.filterwarnings("ignore", category=FutureWarning, module="torch.jit")
             model = open_clip.load_openai_model(checkpoint, precision="fp32", device=device)
+        if bfloat16:
+            model.to(torch.bfloat16)
     else:
-        model = open_clip.create_model(model_name, pretrained=checkpoint, device=device)
+        model = _state_dict_model(model_name, checkpoint, torch.bfloat16 if bfloat16 else None)
+        model.to(device)
     model.eval()
-    if _bfloat16(precision, device):
-        model.to(torch.bfloat16)
     size = model.visual.image_size
     preprocess = open_clip.image_transform(size, is_train=False)
     tokenizer = open_clip.get_tokenizer(model_name)
@@ -113,17 +116,30 @@ def _load(model_name: str, checkpoint: str, config: str, version: str, precision
     return ClipModel(model, preprocess, tokenizer, device, version, dim)
 
 
+def _state_dict_model(model_name: str, checkpoint: str, dtype):
+    """An open_clip model from a state-dict checkpoint, built straight in `dtype` (float32 when
+    None) and filled from the file mapped in memory: the float32 weights are never held
+    twice, which is what kept a worker above 2 GB."""
+    import open_clip
+    import torch
+    from open_clip.factory import convert_state_dict, resize_pos_embed, resize_text_pos_embed
+
+    with weights_to_load(dtype):
+        model = open_clip.create_model(model_name, pretrained=None, load_weights=False)
+    state = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)
+    state = state.get("state_dict", state)
+    state = {key.removeprefix("module."): value for key, value in state.items()}
+    state = convert_state_dict(model, state)
+    resize_pos_embed(state, model)
+    resize_text_pos_embed(state, model)
+    state_dict_copy_mapped(model, state, checkpoint)
+    return model
+
+
 def _bfloat16(precision: str, device) -> bool:
     """bfloat16 halves the bytes each weight costs to read (a query's few tokens are bound by
-    that) and doubles the multiply rate (images), but only where the CPU computes in bfloat16
-    itself; elsewhere the conversions cost more than they save."""
-    import torch
-
-    if precision != "auto":
-        return precision == "bf16"
-    return device.type == "cpu" and (
-        torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
-    )
+    that) and doubles the multiply rate (images); see api.ml.runtime.bfloat16_wanted."""
+    return bfloat16_wanted(precision, device)
 
 
 def _dtype(model):

@@ -101,5 +101,6 @@ REGISTRY: dict[str, ModelSpec] = {
 # their results so a new version re-runs only its own step.
 MODELS: dict[str, str] = {
     # dlib's 128-d face encoder (face_recognition_models 0.3.0) behind HOG or CNN detection.
-    "dlib_face_recognition_resnet_model_v1": "1",
+    # 2: chips aligned on the 5-point landmarks, HOG at most 960 px.
+    "dlib_face_recognition_resnet_model_v1": "2",
 }

@@ -16,6 +16,7 @@ imported then, not when the web process imports this module.
 import logging
 import math
 import pickle
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,6 +39,7 @@ _IO_VOTERS = 10
 # Scores are stored to this many decimals; an attribute's stays below 1 (certainty).
 _DECIMALS = 4
 _BELOW_ONE = 1 - 10**-_DECIMALS
+_TRUNK_BATCH = 4
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def scenes_model() -> Places:
     spec = REGISTRY[NAME]
     if not spec.installed():
         raise ModelNotInstalled(spec.missing_message())
-    return _load(str(spec.folder), spec.version)
+    return _load(str(spec.folder), spec.version, settings.SCENES_PRECISION)
 
 
 def scenes_vocabulary() -> list[str]:
@@ -96,11 +98,11 @@ def wideresnet18(*, classes: int = CLASSES):
 
 
 @lru_cache(maxsize=1)
-def _load(folder: str, version: str) -> Places:
+def _load(folder: str, version: str, precision: str) -> Places:
     import torch
     from torchvision import transforms
 
-    from api.ml.runtime import torch_device
+    from api.ml.runtime import bfloat16_wanted, torch_device, weights_to_load
 
     spec = REGISTRY[NAME]
     device = torch_device()
@@ -115,17 +117,27 @@ def _load(folder: str, version: str) -> Places:
             f"{ATTRIBUTES} ({_refetch()})"
         )
     weights = _attribute_weights(spec.path(ATTRIBUTE_WEIGHTS))
-    model = wideresnet18()
+    # bfloat16 in channels-last order: a third of float32's CPU time (oneDNN on AMX), logits
+    # within 1e-5 in cosine; the small classifier stays float32.
+    dtype = torch.bfloat16 if bfloat16_wanted(precision, device) else None
+    with weights_to_load(dtype):
+        model = wideresnet18()
     try:
         # weights_only: a checkpoint is a pickle, and only tensors and plain values may load.
-        checkpoint = torch.load(spec.path(CHECKPOINT), map_location="cpu", weights_only=True)
+        # Mapped, not read (a zip checkpoint; the authors' older format is read): the float32
+        # weights are copied once, into the model's dtype.
+        path = spec.path(CHECKPOINT)
+        checkpoint = torch.load(
+            path, map_location="cpu", weights_only=True, mmap=zipfile.is_zipfile(path)
+        )
         state = checkpoint.get("state_dict", checkpoint)
         model.load_state_dict({key.removeprefix("module."): value for key, value in state.items()})
     except (pickle.UnpicklingError, RuntimeError, EOFError, AttributeError) as exc:
         raise ModelNotInstalled(
             f"places365 {CHECKPOINT} cannot be loaded: {_first_line(exc)} ({_refetch()})"
         ) from exc
-    model.eval().to(device)
+    model.eval().to(device, memory_format=torch.channels_last)
+    model.fc.float()
     trunk = torch.nn.Sequential(*(child for name, child in model.named_children() if name != "fc"))
     preprocess = transforms.Compose(
         [
@@ -206,9 +218,18 @@ def scenes_classify(images: list[Image.Image]) -> list[list[tuple[str, float]]]:
     places = scenes_model()
     if not images:
         return []
-    batch = torch.stack([places.preprocess(image.convert("RGB")) for image in images])
+    dtype = next(places.trunk.parameters()).dtype
+    chunks = []
+    # A few images at a time: the trunk's full-resolution first stages hold ~15 MB of
+    # activations an image, a batch of 16 kept 230 MB more resident for no speed.
+    for start in range(0, len(images), _TRUNK_BATCH):
+        part = images[start : start + _TRUNK_BATCH]
+        batch = torch.stack([places.preprocess(image.convert("RGB")) for image in part])
+        batch = batch.to(places.device, dtype).contiguous(memory_format=torch.channels_last)
+        with torch.no_grad():
+            chunks.append(torch.flatten(places.trunk(batch), 1).float())
     with torch.no_grad():
-        features = torch.flatten(places.trunk(batch.to(places.device)), 1)
+        features = torch.cat(chunks)
         probabilities = torch.softmax(places.classifier(features), dim=1).cpu()
         responses = (features @ places.attribute_weights.T).cpu()
     return [

@@ -71,7 +71,7 @@ def _broken_copy(tiny_places, settings, tmp_path):
 
 def test_the_trunk_keeps_a_14x14_map_at_224_so_the_published_attribute_weights_fit(tiny_places):
     places = scenes.scenes_model()
-    batch = torch.zeros(1, 3, 224, 224)
+    batch = torch.zeros(1, 3, 224, 224, dtype=next(places.trunk.parameters()).dtype)
     with torch.no_grad():
         first_stage = places.trunk[:5](batch)
         last_stage = places.trunk[:-1](batch)
@@ -105,6 +105,7 @@ def test_tags_are_the_top_categories_then_indoor_or_outdoor_then_attributes(tiny
 
 
 def test_attribute_scores_are_the_logistic_of_w_times_the_pooled_features(tiny_places, settings):
+    settings.SCENES_PRECISION = "fp32"  # compared with float64 arithmetic to 1e-4
     settings.SCENES_TOP = 0
     settings.SCENES_ATTRIBUTES = 102
     image = Image.open(FALCON)
@@ -119,6 +120,32 @@ def test_attribute_scores_are_the_logistic_of_w_times_the_pooled_features(tiny_p
     expected = [min(1 / (1 + np.exp(-responses[i])), 0.9999) for i in order]
     assert [score for _, score in attributes] == pytest.approx(expected, abs=1.5e-4)
     assert all(0.5 < score < 1 for _, score in attributes)
+
+
+def test_the_bf16_model_scores_as_the_fp32_model_does(tiny_places, settings):
+    """bfloat16 (the default where the CPU computes in it) moves no attribute score by more
+    than 0.01 and keeps the pooled features' direction."""
+    settings.SCENES_TOP = 0
+    settings.SCENES_ATTRIBUTES = 102
+    image = Image.open(FALCON)
+    scores, features = {}, {}
+    for precision in ("fp32", "bf16"):
+        settings.SCENES_PRECISION = precision
+        places = scenes.scenes_model()
+        assert next(places.trunk.parameters()).dtype == (
+            torch.bfloat16 if precision == "bf16" else torch.float32
+        )
+        [tags] = scenes.scenes_classify([image])
+        scores[precision] = dict(_split(tags)[2])
+        batch = places.preprocess(image.convert("RGB")).unsqueeze(0)
+        with torch.no_grad():
+            pooled = places.trunk(batch.to(next(places.trunk.parameters()).dtype))
+        features[precision] = pooled.float().flatten()
+    cosine = torch.nn.functional.cosine_similarity(features["fp32"], features["bf16"], dim=0)
+    assert cosine > 0.999
+    shared = scores["fp32"].keys() & scores["bf16"].keys()
+    assert len(shared) >= 0.9 * len(scores["fp32"])
+    assert all(abs(scores["fp32"][name] - scores["bf16"][name]) < 0.01 for name in shared)
 
 
 def test_at_most_scenes_attributes_are_kept_strongest_first(tiny_places, settings):

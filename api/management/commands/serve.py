@@ -1,3 +1,4 @@
+import os
 import signal
 import subprocess
 import sys
@@ -27,6 +28,13 @@ def worker_command(
     return command
 
 
+def worker_environment() -> dict[str, str]:
+    """The worker's environment: this one, with glibc's malloc held to two arenas (a worker
+    process is one thread of Python beside torch's pool; more arenas only keep freed image
+    buffers resident)."""
+    return {"MALLOC_ARENA_MAX": "2", **os.environ}
+
+
 class Command(BaseCommand):
     help = (
         "Serve the API with its background worker: a Celery worker for every queue (with the "
@@ -39,7 +47,7 @@ class Command(BaseCommand):
         parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
 
     def handle(self, *args, scan: bool, bind: str, web_workers: int, **options) -> None:
-        worker = subprocess.Popen(worker_command())
+        worker = subprocess.Popen(worker_command(), env=worker_environment())
         try:
             if scan:
                 self._queue_scan()
