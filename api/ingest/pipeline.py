@@ -10,7 +10,7 @@ from django.db.models import Q
 from api.exceptions import PathOutsideLibrary, UnreadableFile
 from api.ingest import phash, thumbnails
 from api.ingest.annotations import annotations_apply
-from api.ingest.confinement import file_confine, file_roots, owner_roots, path_confine
+from api.ingest.confinement import file_roots, owner_roots, path_confine
 from api.ingest.dates import taken_resolve
 from api.ingest.formats import Media, media_open
 from api.ingest.hashing import hash_path
@@ -41,7 +41,12 @@ _NOT_EXTRACTED = {"id", "owner", "content_hash", "steps", "place"} | {
 
 
 def file_register(
-    *, owner: User, path: Path | str, library: Library | None = None, uploaded: bool = False
+    *,
+    owner: User,
+    path: Path | str,
+    library: Library | None = None,
+    uploaded: bool = False,
+    roots: list[Path] | None = None,
 ) -> File:
     """Record the file at `path` for `owner` and link it to the Photo with the same bytes.
 
@@ -50,8 +55,12 @@ def file_register(
     the real path (symlinks resolved). Raises NotAnImage for content that is neither image nor
     video (nothing is written then), and PathOutsideLibrary when the real path is not inside
     `library` (when given) or any of the owner's libraries (their upload folder for an upload).
+    `roots` are the owner's library folders when the caller has read them (once a batch).
     """
-    roots = [owner.upload_dir.resolve()] if uploaded else owner_roots(owner=owner)
+    if uploaded:
+        roots = [owner.upload_dir.resolve()]
+    elif roots is None:
+        roots = owner_roots(owner=owner)
     path = path_confine(path=path, roots=roots)
     if library is not None and not path.is_relative_to(library.path):
         raise PathOutsideLibrary(f"{path.name} is not inside the library being scanned")
@@ -120,14 +129,15 @@ def extracted_q(*, prefix: str = "") -> Q:
     )
 
 
-def file_extract(*, file: File, force: bool = False) -> Photo:
+def file_extract(*, file: File, force: bool = False, roots: list[Path] | None = None) -> Photo:
     """Read the metadata of `file` into its Photo, make the thumbnails and the perceptual hash.
     The caller queues what follows (api.services.enrichment.photos_followups_enqueue).
 
     Idempotent: returns at once when both steps are done at the current versions (and the
     thumbnails exist), unless `force`. When the metadata reads but no pixels decode (a RAW
     file without image data, a HEIC without its coded image), the facts are kept, the step
-    is marked failed and UnreadableFile is raised after saving.
+    is marked failed and UnreadableFile is raised after saving. `roots` are as for
+    file_register.
     """
     photo = file.photo
     if photo is None:
@@ -140,15 +150,18 @@ def file_extract(*, file: File, force: bool = False) -> Photo:
         and (photo.is_video or step_done(photo, "phash", phash.VERSION))
     ):
         return photo
-    media = media_open(file_confine(file=file), Sniffed(mime_kind(file.mime), file.mime))
+    if file.uploaded or roots is None:
+        roots = file_roots(file=file)
+    path = path_confine(path=file.path, roots=roots)
+    media = media_open(path, Sniffed(mime_kind(file.mime), file.mime))
     error = notes = ""
     try:
-        notes = _metadata_apply(photo=photo, media=media, file=file)
+        notes = _metadata_apply(photo=photo, media=media, file=file, roots=roots)
         try:
-            photo.partial = thumbnails.thumbnails_make(photo=photo, media=media)
+            small, photo.partial = thumbnails.thumbnails_make(photo=photo, media=media)
             step_set(photo, "thumbnails", state=DONE, version=thumbnails.VERSION)
             if not photo.is_video:
-                phash.phash_store(photo=photo)
+                phash.phash_store(photo=photo, image=small)
         except UnreadableFile as exc:
             error = exc.detail
             step_set(photo, "thumbnails", state=FAILED, version=thumbnails.VERSION, error=error)
@@ -171,7 +184,7 @@ def _extracted_fields() -> list[str]:
     return [f.name for f in Photo._meta.concrete_fields if f.name not in _NOT_EXTRACTED]
 
 
-def _metadata_apply(*, photo: Photo, media: Media, file: File) -> str:
+def _metadata_apply(*, photo: Photo, media: Media, file: File, roots: list[Path]) -> str:
     facts = media.facts
     taken = taken_resolve(
         facts=facts, name=Path(file.path).name, mtime_ns=file.mtime_ns, is_video=media.is_video
@@ -186,8 +199,6 @@ def _metadata_apply(*, photo: Photo, media: Media, file: File) -> str:
     photo.iso, photo.focal_length = facts.iso, facts.focal_length
     photo.gps_lat, photo.gps_lon, photo.gps_alt = facts.gps_lat, facts.gps_lon, facts.gps_alt
     photo.is_video, photo.duration = media.is_video, media.duration
-    notes = annotations_apply(
-        photo=photo, media=media, path=Path(file.path), roots=file_roots(file=file)
-    )
+    notes = annotations_apply(photo=photo, media=media, path=Path(file.path), roots=roots)
     step_set(photo, "metadata", state=DONE, version=METADATA_VERSION)
     return notes

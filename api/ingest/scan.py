@@ -301,8 +301,8 @@ def _file_process(
     a user may read it, with no server folder in it (paths relative to `roots`).
     """
     try:
-        file = file_register(owner=user, path=path, library=library)
-        return file_extract(file=file, force=force), ""
+        file = file_register(owner=user, path=path, library=library, roots=roots)
+        return file_extract(file=file, force=force, roots=roots), ""
     except OwnPhotosError as exc:
         logger.warning("cannot index %s: %s", path, exc.detail)
         reason = message_shown(text=exc.detail, roots=roots)

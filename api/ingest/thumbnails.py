@@ -66,9 +66,10 @@ def thumbnails_exist(*, photo: Photo) -> bool:
     return all(thumbnail_path(photo=photo, size=size).exists() for size in _FORMATS)
 
 
-def thumbnails_make(*, photo: Photo, media: Media) -> bool:
-    """Decode `media` once and write both thumbnails. Returns True when the image could only
-    be partly decoded (a truncated file): the thumbnails then show what was decoded.
+def thumbnails_make(*, photo: Photo, media: Media) -> tuple[Image.Image, bool]:
+    """Decode `media` once and write both thumbnails. Returns the small thumbnail's pixels
+    (for the perceptual hash, without reading a thumbnail back) and whether the image could
+    only be partly decoded (a truncated file): the thumbnails then show what was decoded.
 
     Raises UnreadableFile when there are no pixels at all.
     """
@@ -76,7 +77,7 @@ def thumbnails_make(*, photo: Photo, media: Media) -> bool:
     small = _fit(big, settings.THUMBNAIL_SIZES["small"])
     _write(big, thumbnail_path(photo=photo, size="big"), "big")
     _write(small, thumbnail_path(photo=photo, size="small"), "small")
-    return partial
+    return small, partial
 
 
 def thumbnail_render(*, media: Media) -> tuple[Image.Image, bool]:
