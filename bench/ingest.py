@@ -90,6 +90,8 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    from api.ingest import phash, thumbnails
+    from api.ingest.pipeline import METADATA_VERSION
     from api.ingest.scan import library_scan
     from api.models import File, Photo
     from api.services.users import user_create_or_update
@@ -129,8 +131,17 @@ def main() -> None:
     for path in small:
         stat, digest = path.stat(), hashlib.sha256(path.read_bytes()).hexdigest()
         rows.append((path, stat, digest))
-    created = Photo.objects.bulk_create(
-        [Photo(owner=other, content_hash=digest, mime="image/jpeg") for _, _, digest in rows],
+    # Their ingest steps done at the current versions: a scan counts only such files unchanged.
+    steps = {
+        "metadata": {"state": "done", "version": METADATA_VERSION},
+        "thumbnails": {"state": "done", "version": thumbnails.VERSION},
+        "phash": {"state": "done", "version": phash.VERSION},
+    }
+    Photo.objects.bulk_create(
+        [
+            Photo(owner=other, content_hash=digest, mime="image/jpeg", steps=steps)
+            for _, _, digest in rows
+        ],
         batch_size=1000,
     )
     created = {photo.content_hash: photo for photo in Photo.objects.filter(owner=other)}

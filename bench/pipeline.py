@@ -3,6 +3,7 @@ them, from the scan's start until the last step of the last photo. Prints figure
 nothing about speed.
 
     .venv/bin/python bench/pipeline.py [--photos 300] [--megapixels 12] [--runs a b c]
+        [--reuse PHOTOS]
 
 Runs: (a) the embedded default (SQLite, filesystem broker, the worker's default concurrency),
 (b) Redis + PostgreSQL with one worker process of concurrency 1, (c) the same with two. Every
@@ -172,6 +173,7 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=300)
     parser.add_argument("--megapixels", type=int, default=12)
     parser.add_argument("--runs", nargs="+", default=["a", "b", "c"], choices=sorted(RUNS))
+    parser.add_argument("--reuse", type=Path, help="a photos folder an earlier run generated")
     parser.add_argument("--one", choices=sorted(RUNS), help=argparse.SUPPRESS)
     parser.add_argument("--library", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -186,13 +188,17 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     from ingest import photos_generate
 
-    photos = work / "photos"
-    photos_generate(photos, args.photos, args.megapixels)
+    if args.reuse:
+        photos = args.reuse.resolve()
+        args.photos = len(list(photos.glob("*/*.jpg")))
+    else:
+        photos = work / "photos"
+        photos_generate(photos, args.photos, args.megapixels)
     base = {**os.environ, **_models_install(work / "models")}
     base["DJANGO_SETTINGS_MODULE"] = "ownphotos.settings"
     print(
-        f"{args.photos} photos of {args.megapixels} MP; the machine is shared and loaded, so "
-        "figures are pessimistic",
+        f"{args.photos} photos of {args.megapixels} MP in {photos}; the machine is shared and "
+        "loaded, so figures are pessimistic",
         flush=True,
     )
     times = {}
