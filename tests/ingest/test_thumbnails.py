@@ -1,5 +1,6 @@
 """Thumbnails of the scanned corpus: valid images, within their limits, orientation applied."""
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -7,10 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.apps import apps
 from django.conf import settings
 from PIL import Image
 
 from api.ingest.pipeline import file_extract, file_register
+from api.ingest.scan import library_scan
 from api.ingest.thumbnails import thumbnail_mime, thumbnail_path
 from api.models import Photo
 from tests.conftest import SHARED_PHOTOS
@@ -163,3 +166,23 @@ def test_webm_videos_get_their_duration_in_the_month_rows(user, api, tmp_path):
         rows = api.get(f"/api/timeline/months/{bucket['month'] or 'undated'}/").json()
         durations.update(zip(rows["ids"], rows["durations"], strict=True))
     assert durations == {clip.pk: pytest.approx(3, abs=0.15) for clip in clips}
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+@pytest.mark.django_db
+def test_webms_indexed_without_a_duration_get_it_at_the_next_scan_after_migrating(user, tmp_path):
+    live = tmp_path / "recorded.webm"
+    source = ("-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-t", "3")
+    _ffmpeg(*source, "-c:v", "libvpx", "-live", "1", "-f", "webm", str(live))
+    LibraryFactory(owner=user, path=str(tmp_path.resolve()))
+    library_scan(user=user)
+    # As an index made before ffprobe was asked left it: done, without a duration.
+    Photo.objects.filter(owner=user).update(duration=None)
+    assert library_scan(user=user)["unchanged"] == 1
+
+    migration = importlib.import_module("api.migrations.0042_video_duration_refresh")
+    migration.videos_without_duration_reread(apps, None)
+
+    assert library_scan(user=user)["changed"] == 1
+    assert Photo.objects.get(owner=user).duration == pytest.approx(3, abs=0.15)
+    assert library_scan(user=user)["unchanged"] == 1
