@@ -307,7 +307,7 @@ def main() -> None:
             start_new_session=True,
         )
         base = f"http://127.0.0.1:{args.port}"
-        _wait_up(f"{base}/api/schema/", 90)
+        _wait_up(f"{base}/api/schema/", 300)
         browser_env = {**env, "BENCH_BASE": base, "BENCH_USER": "bench", "BENCH_PASSWORD": PASSWORD}
         if args.section != "library":
             figures = _browser(
