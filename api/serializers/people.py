@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from api.ingest.face_crops import face_crop_url
 from api.models import Face, Person
 from api.serializers.fields import IdField
 
@@ -15,7 +16,7 @@ class PersonSerializer(serializers.ModelSerializer):
     def get_cover_url(self, person: Person) -> str | None:
         if person.cover_face_id is None:
             return None
-        return f"/api/faces/{person.cover_face_id}/crop/"
+        return face_crop_url(person.cover_face_id)
 
 
 class PersonPatchSerializer(serializers.Serializer):

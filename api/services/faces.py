@@ -16,6 +16,7 @@ from django.db.models import Q
 from PIL import Image
 
 from api.exceptions import OwnPhotosError
+from api.ingest import face_crops
 from api.ml import clustering
 from api.ml import faces as face_model
 from api.models import Face, FaceNotPerson, Person, Photo, User
@@ -50,7 +51,13 @@ def photo_detect_faces(*, photo: Photo) -> list[Face]:
     if unmatched:
         # A face another app drew where the detector found none is a face of its own.
         detected += face_model.encode_regions(image, boxes=unmatched, display_size=display_size)
-    return photo_store_faces(photo=photo, detected=detected)
+    faces = photo_store_faces(photo=photo, detected=detected)
+    if faces:
+        # Cut while the picture is decoded: the People page then only reads files.
+        picture = Image.fromarray(image)
+        for face in faces:
+            face_crops.face_crop_ensure(face=face, image=picture, display_size=display_size)
+    return faces
 
 
 def photos_detect_faces(*, photo_ids: list[int]) -> int:
@@ -151,6 +158,7 @@ def photo_store_faces(*, photo: Photo, detected: list[face_model.DetectedFace]) 
         _user_labels_carry(stale, faces)
         named = _regions_name(photo, faces) | _hint_name(photo, faces)
         Face.objects.filter(pk__in=[face.pk for face in stale]).delete()
+        face_crops.face_crops_delete(photo=photo, face_ids=[face.pk for face in stale])
         people_refresh(person_ids=({face.person_id for face in stale} | named) - {None})
         _step_record(photo, state="done", error="")
         if faces:

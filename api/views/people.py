@@ -1,16 +1,18 @@
 from dataclasses import asdict
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.ingest import face_crops
 from api.models import Face, Person
 from api.selectors import people as selectors
 from api.serializers.fields import IdFilter
@@ -25,6 +27,10 @@ from api.serializers.people import (
 from api.services import faces as face_services
 from api.services import people as people_services
 from api.views.base import OwnedViewSet
+from api.views.thumbnails import FirstRenderer, cached_file_response
+
+# A crop URL with the current `v` names one picture for good: a year, as for hashed assets.
+CROP_IMMUTABLE_SECONDS = 365 * 24 * 3600
 
 
 def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -59,6 +65,11 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewS
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
         return selectors.people_list(qs) if self.action == "list" else qs
+
+    @extend_schema(responses=PersonSerializer(many=True))
+    def list(self, request: Request) -> Response:
+        """Named people by name, then unnamed clusters by size (a library has thousands)."""
+        return Response(selectors.people_rows(self.filter_queryset(self.get_queryset())))
 
     @extend_schema(request=PersonPatchSerializer, responses=PersonSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
@@ -113,6 +124,8 @@ class FaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet
     http_method_names = ["get", "patch", "head", "options"]
 
     def refine_queryset(self, qs: QuerySet) -> QuerySet:
+        if self.action == "crop":
+            return qs.select_related("photo")
         return qs.order_by("-photo_id", "pk")
 
     @extend_schema(request=FacePatchSerializer, responses=FaceDetailSerializer)
@@ -149,11 +162,34 @@ class FaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet
         page = {"count": count, "results": [asdict(face) for face in faces]}
         return Response(FaceReviewPageSerializer(page).data)
 
-    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "v",
+                str,
+                description="The crop's version, as in `cover_url` and `crop_url`: with the "
+                "current one the answer is cached for good (a face's crop never changes)",
+            )
+        ],
+        responses={
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            304: OpenApiResponse(description="Unchanged since the ETag in If-None-Match"),
+            404: OpenApiResponse(description="No such face for the caller"),
+        },
+    )
+    @action(detail=True, methods=["get"], content_negotiation_class=FirstRenderer)
     def crop(self, request: Request, pk: str | None = None) -> HttpResponse:
-        """The face with a margin around it, as a JPEG of at most 256 px."""
+        """The face with a margin around it, as a JPEG of at most 256 px, cut once and kept."""
         face = self.get_object()
-        response = HttpResponse(selectors.face_crop_jpeg(face=face), content_type="image/jpeg")
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        lasting = request.query_params.get("v") == face_crops.VERSION
+        return cached_file_response(
+            request=request,
+            path=lambda: face_crops.face_crop_ensure(face=face),
+            etag=f'"{face.photo.content_hash[:16]}-face{face.pk}-{face_crops.VERSION}"',
+            mime="image/jpeg",
+            cache_control=(
+                f"private, max-age={CROP_IMMUTABLE_SECONDS}, immutable"
+                if lasting
+                else f"private, max-age={settings.THUMBNAIL_CACHE_SECONDS}"
+            ),
+        )

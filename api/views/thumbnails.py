@@ -1,4 +1,7 @@
-"""Serving a thumbnail file: shared by the photo route and the public album route."""
+"""Serving a thumbnail file: shared by the photo route, the public album route and face crops."""
+
+from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified
@@ -50,15 +53,35 @@ def thumbnail_response(*, request: Request, photo: Photo, size: str, revalidate:
     except FileNotFoundError as exc:
         raise NotFound("This photo has no thumbnail yet.") from exc
     etag = f'"{photo.content_hash[:16]}-{size}-{thumbnails.VERSION}-{stat.st_mtime_ns:x}"'
-    headers = {
-        "ETag": etag,
-        "Cache-Control": "private, no-cache"
+    cache_control = (
+        "private, no-cache"
         if revalidate
-        else f"private, max-age={settings.THUMBNAIL_CACHE_SECONDS}",
-    }
+        else f"private, max-age={settings.THUMBNAIL_CACHE_SECONDS}"
+    )
+    return cached_file_response(
+        request=request,
+        path=path,
+        etag=etag,
+        mime=thumbnails.thumbnail_mime(size),
+        cache_control=cache_control,
+    )
+
+
+def cached_file_response(
+    *,
+    request: Request,
+    path: Path | Callable[[], Path],
+    etag: str,
+    mime: str,
+    cache_control: str,
+) -> HttpResponse:
+    """A file under THUMBNAIL_DIR with its ETag and Cache-Control: 304 when If-None-Match has
+    the ETag (a callable `path` is then not even called), handed to nginx when
+    THUMBNAIL_ACCEL_REDIRECT is set."""
+    headers = {"ETag": etag, "Cache-Control": cache_control}
     if etag in parse_etags(request.headers.get("If-None-Match", "")):
         return HttpResponseNotModified(headers=headers)
-    mime = thumbnails.thumbnail_mime(size)
+    path = path() if callable(path) else path
     if settings.THUMBNAIL_ACCEL_REDIRECT:
         relative = path.relative_to(settings.THUMBNAIL_DIR).as_posix()
         target = f"{settings.THUMBNAIL_ACCEL_REDIRECT.rstrip('/')}/{relative}"

@@ -1,7 +1,9 @@
 import itertools
 
 import pytest
+from PIL import Image
 
+from api.ingest.face_crops import CROP_MAX_SIDE, face_crop_ensure, face_crop_path
 from api.ml import faces as face_model
 from api.models import Face, FaceNotPerson, Person
 from api.services import faces as services
@@ -132,6 +134,26 @@ def test_detecting_a_photo_again_is_a_no_op(faces_folder, manifest, user):
     again = services.photo_detect_faces(photo=photo)
     assert [f.pk for f in again] == [f.pk for f in first]
     assert Face.objects.filter(photo=photo).count() == 1
+
+
+def test_detection_cuts_each_faces_crop_and_a_new_version_removes_the_replaced_ones(
+    store, user, manifest
+):
+    path = "faces/_groups/kit_with_rose.jpg"
+    photo = store(path)
+    photo.faces.update(model_version="0")
+    photo.steps = {}
+    photo.save(update_fields=["steps"])
+    replaced = [face_crop_ensure(face=face) for face in photo.faces.all()]
+
+    found = services.photo_detect_faces(photo=photo)
+
+    assert len(found) == manifest[path]["faces"]["count"]
+    for face in found:
+        crop = Image.open(face_crop_path(face=face, photo=photo))
+        assert crop.format == "JPEG"
+        assert 0 < max(crop.size) <= CROP_MAX_SIDE
+    assert not any(path.exists() for path in replaced)
 
 
 def test_an_unreadable_photo_records_the_failure_and_has_no_faces(tmp_path, manifest, user):

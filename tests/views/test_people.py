@@ -1,12 +1,16 @@
 import io
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from PIL import Image
 from rest_framework.test import APIClient
 
+from api.ingest.face_crops import face_crop_path, face_crop_url
+from api.ingest.thumbnails import cache_delete, thumbnail_path
 from api.models import Face, FaceNotPerson, Person
 from api.services import faces as face_services
+from api.services.people import person_rename
 from tests.factories import corpus_photo
 
 PATHS = [
@@ -49,6 +53,15 @@ def test_people_list_has_unnamed_clusters_with_null_names(api, people):
         assert set(entry) >= {"id", "name", "face_count", "cover_face"}
         assert entry["name"] is None
     assert {p["id"]: p["face_count"] for p in body} == {putin.pk: 3, powell.pk: 2}
+
+
+def test_people_list_shows_each_person_as_their_own_page_does(api, people):
+    putin, _powell = people
+    person_rename(by=putin.owner, person=putin, name="Vladimir Putin")
+    listed = api.get("/api/people/").json()
+    assert listed == [api.get(f"/api/people/{p['id']}/").json() for p in listed]
+    assert listed[0]["name"] == "Vladimir Putin"
+    assert listed[0]["cover_url"] == face_crop_url(listed[0]["cover_face"])
 
 
 def test_people_list_costs_the_same_queries_for_any_number_of_people(
@@ -190,9 +203,41 @@ def test_face_crop_is_a_jpeg_of_the_face(api, people):
     response = api.get(f"/api/faces/{face.pk}/crop/")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
-    image = Image.open(io.BytesIO(response.content))
+    image = Image.open(io.BytesIO(b"".join(response.streaming_content)))
     assert image.format == "JPEG"
     assert 0 < max(image.size) <= 256
+
+
+def test_face_crop_is_cut_once_kept_beside_the_thumbnails_and_cached_for_good(api, people):
+    face = people[0].faces.select_related("photo").first()
+    path = face_crop_path(face=face, photo=face.photo)
+    assert path.parent == thumbnail_path(photo=face.photo, size="small").parent
+    url = face_crop_url(face.pk)
+
+    first = api.get(url)
+    assert b"".join(first.streaming_content) == path.read_bytes()
+    assert first["Cache-Control"] == "private, max-age=31536000, immutable"
+    # What is on disk is what is served: the photo is not cut again.
+    other = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(other, format="JPEG")
+    path.write_bytes(other.getvalue())
+    assert b"".join(api.get(url).streaming_content) == other.getvalue()
+
+    unchanged = api.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert unchanged.status_code == 304
+    assert unchanged["ETag"] == first["ETag"]
+    # Without the current version (an old page's URL) it is kept a week, like thumbnails.
+    old = api.get(f"/api/faces/{face.pk}/crop/?v=0")
+    assert old["Cache-Control"] == f"private, max-age={settings.THUMBNAIL_CACHE_SECONDS}"
+
+
+def test_a_photos_face_crops_go_with_its_other_renditions(api, people):
+    face = people[0].faces.select_related("photo").first()
+    assert api.get(face_crop_url(face.pk)).status_code == 200
+    path = face_crop_path(face=face, photo=face.photo)
+    assert path.exists()
+    cache_delete(photo=face.photo)
+    assert not path.exists()
 
 
 def test_another_users_people_and_faces_are_404(api, people, theirs):

@@ -2,6 +2,7 @@
 
 from rest_framework.test import APIClient
 
+from api.ingest.face_crops import face_crop_url
 from api.models import Face
 from api.services import faces as face_services
 from api.services.people import people_refresh
@@ -17,7 +18,7 @@ def test_cover_face_set_by_the_user_survives_recounting(api, people):  # noqa: F
 
     assert response.status_code == 200
     assert response.json()["cover_face"] == other
-    assert response.json()["cover_url"] == f"/api/faces/{other}/crop/"
+    assert response.json()["cover_url"] == face_crop_url(other)
     people_refresh(person_ids=[putin.pk])
     putin.refresh_from_db()
     assert putin.cover_face_id == other
@@ -58,7 +59,7 @@ def test_review_queue_suggests_the_nearest_person_first(api, user, people):  # n
 
     assert page["count"] == unknown
     queued = next(item for item in page["results"] if item["id"] == face.pk)
-    assert queued["crop_url"] == f"/api/faces/{face.pk}/crop/"
+    assert queued["crop_url"] == face_crop_url(face.pk)
     assert queued["photo"] == face.photo_id
     first = queued["suggestions"][0]
     assert (first["person"], first["name"]) == (putin.pk, "Vladimir")

@@ -45,9 +45,24 @@ test('an event is renamed, kept when its dismissal is cancelled, and merged into
 	expect((await events()).find((e) => e.id === event.id)?.title).toBe('Renamed Event Test');
 
 	// Dismissing asks in an alertdialog; cancelled, the event stays.
-	await item.getByRole('button', { name: 'Dismiss' }).click();
+	const dismiss = item.getByRole('button', { name: 'Dismiss' });
+	await dismiss.click();
 	const confirm = page.getByRole('alertdialog', { name: 'Dismiss this event?' });
 	await expect(confirm).toContainText('its photos stay in your library');
+	// The safe choice has the focus, and Tab stays inside the dialog.
+	const cancel = confirm.getByRole('button', { name: 'Cancel' });
+	await expect(cancel).toBeFocused();
+	await page.keyboard.press('Tab');
+	await expect(confirm.getByRole('button', { name: 'Dismiss' })).toBeFocused();
+	await page.keyboard.press('Tab');
+	await expect(cancel).toBeFocused();
+	await page.keyboard.press('Shift+Tab');
+	await expect(confirm.getByRole('button', { name: 'Dismiss' })).toBeFocused();
+	// Escape cancels, and the focus goes back to the button that asked.
+	await page.keyboard.press('Escape');
+	await expect(confirm).toHaveCount(0);
+	await expect(dismiss).toBeFocused();
+	await dismiss.click();
 	await confirm.getByRole('button', { name: 'Cancel' }).click();
 	await expect(confirm).toHaveCount(0);
 	await expect(item).toHaveCount(1);

@@ -159,10 +159,18 @@ test('a face on the photo is named from the info panel', async ({ page, request 
 	expect(face, 'a face grouped into a person by the scan').toBeDefined();
 	await signIn(page, undefined, `/photos/${face!.photo}`);
 	await viewer(page).getByRole('button', { name: 'Info' }).click();
-	await viewer(page)
+	const faceButton = viewer(page)
 		.getByRole('button', { name: /^Face: / })
-		.first()
-		.click();
+		.first();
+	// The picker is a dialog of its own: Escape closes it, not the viewer, and the focus goes
+	// back to the face.
+	await faceButton.click();
+	const picker = page.getByRole('dialog', { name: 'Name this face' });
+	await expect(picker.getByRole('textbox', { name: 'Name' })).toBeFocused();
+	await page.keyboard.press('Escape');
+	await expect(picker).toHaveCount(0);
+	await expect(faceButton).toBeFocused();
+	await faceButton.click();
 	await viewer(page).getByRole('textbox', { name: 'Name' }).fill('Ada Lovelace');
 	await viewer(page).getByRole('button', { name: 'Save' }).click();
 	await expect(viewer(page).getByRole('button', { name: 'Face: Ada Lovelace' })).toBeVisible();

@@ -75,7 +75,7 @@ export const mapClusters = (
 	signal?: AbortSignal
 ) =>
 	getJson<MapCluster[]>('/api/places/map/', {
-		query: { bbox: bbox.map((v) => v.toFixed(5)).join(','), zoom: Math.round(zoom) },
+		query: { bbox: bbox.map((v) => v.toFixed(7)).join(','), zoom: Math.round(zoom) },
 		signal
 	});
 

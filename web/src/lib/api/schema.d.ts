@@ -332,7 +332,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The face with a margin around it, as a JPEG of at most 256 px. */
+        /** @description The face with a margin around it, as a JPEG of at most 256 px, cut once and kept. */
         get: operations["faces_crop_retrieve"];
         put?: never;
         post?: never;
@@ -471,7 +471,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description People: named ones and unnamed clusters (`name` null), with face counts and covers. */
+        /** @description Named people by name, then unnamed clusters by size (a library has thousands). */
         get: operations["people_list"];
         put?: never;
         post?: never;
@@ -2658,7 +2658,10 @@ export interface operations {
     };
     faces_crop_retrieve: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The crop's version, as in `cover_url` and `crop_url`: with the current one the answer is cached for good (a face's crop never changes) */
+                v?: string;
+            };
             header?: never;
             path: {
                 /** @description A unique integer value identifying this face. */
@@ -2675,6 +2678,20 @@ export interface operations {
                 content: {
                     "image/jpeg": string;
                 };
+            };
+            /** @description Unchanged since the ETag in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such face for the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
