@@ -53,6 +53,8 @@ logger = logging.getLogger(__name__)
 DTYPE = "i8"
 CONNECTIVITY = 16
 EXPANSION_ADD = 64
+# At least this many more neighbours than asked for are re-scored (see _pool).
+_RESCORE_EXTRA = 40
 # Rows read and added to the index at a time.
 _BLOCK = 20_000
 _FILE = re.compile(r"index-(\d+)-(\d+)\.usearch")
@@ -333,9 +335,7 @@ def search(
     if len(delta_ids):
         scores = delta_rows @ vector
         delta = [(int(pk), float(s)) for pk, s in zip(delta_ids, scores, strict=True)]
-    # Re-scored in float32 beyond the limit, so that int8's near ties at the cut are decided
-    # by the exact scores.
-    pool = limit + limit // 4 + 1
+    pool = _pool(limit)
     wanted = pool
     found: dict[int, float] = {}
     checked: set[int] = set()
@@ -361,12 +361,19 @@ def search(
         # A filter's photos are fewer, so as many neighbours of them reach further from the
         # query: fewer are gathered (never below VECTOR_SELECTIVE_MIN), in a shorter walk.
         limit = max(min(limit, settings.VECTOR_SELECTIVE_MIN), round(limit * share))
-        pool = limit + limit // 4 + 1
+        pool = _pool(limit)
         if len(found) >= pool:
             break
         wanted = max(2 * wanted, int(1.5 * pool / share))
     best = sorted(found.items(), key=lambda item: (-item[1], item[0]))[:pool]
     return _rescored(using, [pk for pk, _ in best], vector, model_name, model_version, limit)
+
+
+def _pool(limit: int) -> int:
+    """How many of the walk's best are re-scored in float32 for the best `limit`: int8 scores
+    are off by ~0.005 (a cosine's), as much as the gaps between neighbours of one cluster,
+    so a short list needs many more than it keeps."""
+    return limit + max(limit // 4, _RESCORE_EXTRA)
 
 
 def _allowed(photos: QuerySet[Photo], ids: list[int]) -> set[int]:
