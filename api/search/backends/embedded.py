@@ -38,7 +38,7 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import Max, QuerySet
 from django.db.models.expressions import RawSQL
-from usearch.index import Index
+from usearch.index import Index, ScalarKind
 
 from api.models import Embedding, Photo
 from api.search.backends import exact
@@ -50,11 +50,11 @@ logger = logging.getLogger(__name__)
 # gathers candidates, which are re-scored in float32. pgvector's neighbour count; a build walk
 # of 64 (pgvector's default) adds vectors twice as fast as 128 for the same recall after the
 # re-score.
-DTYPE = "i8"
+DTYPE = ScalarKind.I8
 CONNECTIVITY = 16
 EXPANSION_ADD = 64
-# At least this many more neighbours than asked for are re-scored (see _pool).
-_RESCORE_EXTRA = 40
+# At least this many neighbours are re-scored (see _pool).
+_RESCORED_MIN = 50
 # Rows read and added to the index at a time.
 _BLOCK = 20_000
 _FILE = re.compile(r"index-(\d+)-(\d+)\.usearch")
@@ -140,8 +140,10 @@ def index_build(
         # delta of every reader, whether or not the build saw it.
         stamp = _micros(embeddings.aggregate(latest=Max("created_at"))["latest"])
         current = _current(folder) if merge else None
-        if current and _intact(current[0], current[2]):
-            index = Index.restore(str(current[0]))
+        index = (
+            Index.restore(str(current[0])) if current and _intact(current[0], current[2]) else None
+        )
+        if index is not None and index.dtype == DTYPE:
             rows = embeddings.filter(created_at__gt=_moment(current[1]))
         else:
             index = Index(
@@ -263,6 +265,9 @@ def _reopen(state: _State, key: tuple) -> None:
         state.view, state.path, state.size, state.stamp = view, path, size, stamp
         state.refreshed_at = float("-inf")
         exact.cache_drop(*key[:4])
+        if view.dtype != DTYPE:
+            # An older layout (float16): it answers until its replacement is written.
+            _build_soon(state, key, merge=False)
     now = time.monotonic()
     if now - state.verified_at >= settings.VECTOR_INDEX_CHECK_SECONDS:
         # Counting every row is what a search costs at a million photos: not every time.
@@ -372,8 +377,8 @@ def search(
 def _pool(limit: int) -> int:
     """How many of the walk's best are re-scored in float32 for the best `limit`: int8 scores
     are off by ~0.005 (a cosine's), as much as the gaps between neighbours of one cluster,
-    so a short list needs many more than it keeps."""
-    return limit + max(limit // 4, _RESCORE_EXTRA)
+    so a short list needs more than a quarter more."""
+    return max(limit + limit // 4 + 1, _RESCORED_MIN)
 
 
 def _allowed(photos: QuerySet[Photo], ids: list[int]) -> set[int]:
