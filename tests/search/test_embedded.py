@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.conf import settings as django_settings
+from usearch.index import Index, ScalarKind
 
 from api.ml import clip
 from api.models import Embedding, Face, Person, Photo, Place, User
@@ -125,10 +126,12 @@ def index_folder(settings, tmp_path) -> Path:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("walk", ["index", "exact-few"])
-def test_the_top_10_is_the_exact_one_with_each_filter(settings, walk):
+def test_the_top_10_is_the_exact_one_with_each_filter(settings, monkeypatch, walk):
     """The index walk (filters never count as few) and the exact ranking of a small filtered
-    set both give exact search's top 10, with its scores, and only photos the filter keeps."""
+    set both give exact search's top 10, with its scores, and only photos the filter keeps.
+    The int8 index is built from rows read in several blocks."""
     settings.VECTOR_EXACT_BELOW = 0 if walk == "index" else 10**9
+    monkeypatch.setattr(embedded, "_BLOCK", 700)
     library = _library()
     _build(library["owner"])
     for kind, photos in _filters(library).items():
@@ -389,3 +392,27 @@ def test_two_processes_share_one_mapped_index(settings, index_folder, tmp_path):
     # fsyncs the file before publishing it, so none of its pages is dirty).
     shared = second["file"]["Shared_Clean"] + second["file"]["Shared_Dirty"]
     assert shared >= second["file"]["Rss"] / 2, second
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_index_of_an_older_layout_answers_until_an_int8_one_replaces_it(settings, monkeypatch):
+    """A float16 file (what earlier versions wrote) is searched, and rebuilt as int8 in the
+    background: not merged into, which would keep its layout."""
+    settings.VECTOR_EXACT_BELOW = 0
+    library = _library(count=600)
+    owner, query = library["owner"], library["queries"][0]
+    photos = Photo.objects.for_user(owner)
+    monkeypatch.setattr(embedded, "DTYPE", ScalarKind.F16)
+    old = _build(owner)
+    monkeypatch.setattr(embedded, "DTYPE", ScalarKind.I8)
+    expected = [pk for pk, _ in _search(exact, photos, query, owner)]
+    exact.cache_clear()
+    assert [pk for pk, _ in _search(embedded, photos, query, owner)] == expected
+    state = embedded._states[("default", owner.pk, "clip", "v1", DIM)]
+    assert state.view.dtype == ScalarKind.F16
+    state.worker.join()
+    assert not old.exists()
+    (new,) = _index_files(settings.VECTOR_INDEX_DIR)
+    assert Index.restore(str(new), view=True).dtype == ScalarKind.I8
+    assert [pk for pk, _ in _search(embedded, photos, query, owner)] == expected
+    assert state.view.dtype == ScalarKind.I8
