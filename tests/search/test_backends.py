@@ -29,6 +29,7 @@ def pgvector_mode(request, settings, library) -> str:
     priced out so the planner walks the index even on this small table) and the exact
     ranking of a small filtered set."""
     settings.VECTOR_EXACT_BELOW = 0 if request.param == "hnsw" else 10**9
+    settings.VECTOR_EXACT_RATIO = 0 if request.param == "hnsw" else 1
     if request.param == "hnsw":
         with connections[ALIAS].cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
@@ -74,6 +75,10 @@ def library(pgvector_db):
         country_code="FR", country="France", city="Lyon"
     )
     Photo.objects.using(ALIAS).filter(pk__in=[p.pk for p in photos[::11]]).update(place=lyon)
+    # Statistics as a library has them (autovacuum's): without them the planner takes the
+    # tables for empty and may re-run the person's join for every embedding.
+    with connections[ALIAS].cursor() as cursor:
+        cursor.execute("ANALYZE api_photo, api_face, api_embedding, api_place")
     return {"owner": owner, "queries": _clustered(rng, 10), "photos": photos, "anna": anna}
 
 
@@ -94,6 +99,7 @@ def _both(photos, query, exclude=None):
 @pytest.mark.django_db(databases=["default", ALIAS])
 def test_the_hnsw_walk_uses_the_index(library, settings):
     settings.VECTOR_EXACT_BELOW = 0
+    settings.VECTOR_EXACT_RATIO = 0
     photos = Photo.objects.using(ALIAS).for_user(library["owner"])
     query = library["queries"][0]
     with connections[ALIAS].cursor() as cursor:
@@ -145,11 +151,13 @@ def test_both_back_ends_agree_with_filters_and_return_only_matching_photos(libra
     params = {"favorite": "true", "taken_after": "2019-03-01", "taken_before": "2019-06-30"}
     photos = PhotoFilter(params, queryset=Photo.objects.using(ALIAS).for_user(owner)).qs
     allowed = set(photos.values_list("pk", flat=True))
+    recalls = []
     for query in library["queries"]:
-        by_exact, by_hnsw = _both(photos, query)
-        assert [pk for pk, _ in by_exact] == [pk for pk, _ in by_hnsw]
+        by_exact, by_pgvector = _both(photos, query)
         assert len(by_exact) == 10
-        assert {pk for pk, _ in by_exact} <= allowed
+        assert {pk for pk, _ in by_pgvector} <= allowed
+        recalls.append(_agreement(by_exact, by_pgvector, pgvector_mode))
+    assert np.mean(recalls) >= 0.95
 
 
 @pytest.mark.django_db(databases=["default", ALIAS])
@@ -157,7 +165,7 @@ def test_both_back_ends_agree_with_filters_and_return_only_matching_photos(libra
 def test_both_back_ends_agree_with_each_filter_kind_of_the_search_box(library, pgvector_mode, kind):
     """The filters the search box narrows by (a person through faces, so a join made
     distinct; a place through its ancestors; dates; favourites) ranked by the walk and by
-    the exact ranking of the filtered set give exact's top 10."""
+    the exact ranking of the filtered set give exact's top 10 (the walk: recall@10 >= 0.95)."""
     photos = Photo.objects.using(ALIAS).for_user(library["owner"]).in_library()
     narrowed = {
         "person": photos.filter(faces__person_id=library["anna"].pk).distinct(),
@@ -169,11 +177,22 @@ def test_both_back_ends_agree_with_each_filter_kind_of_the_search_box(library, p
     }[kind]
     allowed = set(narrowed.values_list("pk", flat=True))
     assert 10 < len(allowed) < photos.count()
+    recalls = []
     for query in library["queries"]:
         by_exact, by_pgvector = _both(narrowed, query)
         assert len(by_exact) == 10
-        assert [pk for pk, _ in by_exact] == [pk for pk, _ in by_pgvector]
         assert {pk for pk, _ in by_pgvector} <= allowed
+        recalls.append(_agreement(by_exact, by_pgvector, pgvector_mode))
+    assert np.mean(recalls) >= 0.95
+
+
+def _agreement(by_exact: list, by_pgvector: list, mode: str) -> float:
+    """The exact ranking of a filtered set is exact's list; a filtered walk is approximate:
+    its recall@10 against exact (the issue asks >= 0.95)."""
+    exact_ids, found = [pk for pk, _ in by_exact], [pk for pk, _ in by_pgvector]
+    if mode == "exact-sql":
+        assert found == exact_ids
+    return len(set(found) & set(exact_ids)) / len(exact_ids)
 
 
 @pytest.mark.django_db(databases=["default", ALIAS])
@@ -190,6 +209,7 @@ def test_a_pgvector_search_is_one_statement(library, django_assert_num_queries):
         "model_version": "v1",
         "limit": 10,
     }
+    pgvector.search(**arguments)  # the index's size is read at most every 10 minutes
     with django_assert_num_queries(2, using=ALIAS) as context:
         assert len(pgvector.search(**arguments)) == 10
     assert context.captured_queries[0]["sql"].startswith("SELECT set_config")
@@ -214,7 +234,7 @@ def test_in_autocommit_the_walk_settings_are_set_once_per_connection(
         "model_version": "v1",
         "limit": 5,
     }
-    pgvector.search(**arguments)  # reads the extension's version, once per database alias
+    pgvector.search(**arguments)  # reads the extension's version and the index's size
     connections[ALIAS].close()
     with django_assert_num_queries(2, using=ALIAS):
         assert pgvector.search(**arguments) == [(photo.pk, 1.0)]

@@ -3,12 +3,15 @@ same statement as the photo filters, ordered by distance only so the index drive
 With pgvector >= 0.8 an iterative index scan keeps going until enough rows pass the filters
 (settings.HNSW_ITERATIVE_SCAN: "relaxed_order" or "strict_order"). Vectors are halfvec (migration
 0052) and what the index finds is re-scored from the float32 bytes, so scores are exact.
-When the filters leave at most settings.VECTOR_EXACT_BELOW photos, those are ranked exactly
-instead (the index is not used then): the count that decides and both ways are one statement,
+When the filters leave few photos (a threshold growing with the square root of the index's size,
+see _exact_below()), those are ranked exactly instead (the index is not used then): the count that
+decides and both ways are one statement,
 so a search is one round trip (its walk settings are kept on the connection in autocommit).
 """
 
 import logging
+import math
+import time
 import weakref
 
 import numpy as np
@@ -107,16 +110,15 @@ def search(
     kind = _kind(connection)
     # Compiled for the database it runs on (sql_with_params() compiles for the default one).
     subquery, params = photos.order_by().values("pk").query.get_compiler(photos.db).as_sql()
-    below = settings.VECTOR_EXACT_BELOW
     where = f"e.dim = {dim:d} AND e.model_name = %s AND e.model_version = %s" + (
         " AND e.photo_id <> %s" if exclude is not None else ""
     )
     model = [model_name, model_version, *([exclude] if exclude is not None else [])]
-    # One statement, one round trip: the filtered photos counted up to the threshold, and of
+    # One statement, one round trip: the filtered photos counted up to a threshold, and of
     # the two branches below only the one the count picks runs (each is gated by a one-time
-    # filter). A selective filter leaves few rows: ranking them all is exact and cheap, where
-    # the graph walk would have to skip most of what it visits. Past the threshold the index
-    # drives the scan, ordered by distance only, the filters checked on what it finds.
+    # filter). Past the threshold the index drives the scan, ordered by distance only, the
+    # filters checked on what it finds.
+    below = _exact_below(connection, limit)
     sql = (
         f"WITH bounded AS MATERIALIZED (SELECT f.id FROM ({subquery}) AS f (id) "
         f"LIMIT {below + 1:d}) "
@@ -136,6 +138,27 @@ def search(
     # Re-scored from the float32 bytes: exact scores (those of the other back-ends) whatever
     # half precision rounded, and the order a relaxed walk may have left loose put right.
     return rows_ranked(rows, vector)
+
+
+# How long the index's size (the planner's row estimate) is taken as known.
+_SIZE_SECONDS = 600.0
+
+
+def _exact_below(connection, limit: int) -> int:
+    """How many filtered photos at most are ranked exactly. Ranking n rows exactly costs ~n;
+    the walk visits ~limit * N / n vectors (N in the index) to find `limit` that pass the
+    filter, each dearer: so exact up to n = sqrt(VECTOR_EXACT_RATIO * limit * N), and never
+    below VECTOR_EXACT_BELOW. N is read every _SIZE_SECONDS (one round trip)."""
+    size, read = getattr(connection, "_ownphotos_size", (0.0, -_SIZE_SECONDS))
+    if time.monotonic() - read >= _SIZE_SECONDS:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'api_embedding'::regclass"
+            )
+            size = float(cursor.fetchone()[0])
+        connection._ownphotos_size = (size, time.monotonic())
+    scaled = int(math.sqrt(settings.VECTOR_EXACT_RATIO * limit * size))
+    return max(settings.VECTOR_EXACT_BELOW, scaled)
 
 
 # The walk's settings as last set on each database connection (session-wide), so a search
