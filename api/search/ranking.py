@@ -8,6 +8,7 @@ only dates, people or places lists those photos, newest first, each scored 1.
 """
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -27,6 +28,11 @@ CLIP_OFF = (
     "Semantic search is off: no CLIP model is installed (manage.py download_models clip); "
     "results come from tags, captions, dates, people and places only."
 )
+
+
+# The text tower runs here (torch releases the GIL) while the request's thread waits on the
+# database for the captions: one worker per web thread (gunicorn runs 4 a process).
+_encoder = ThreadPoolExecutor(max_workers=4, thread_name_prefix="search-text")
 
 
 @dataclass
@@ -53,8 +59,12 @@ def photos_search(*, owner: User, photos: QuerySet[Photo], text: str) -> SearchR
         return result
     scores: dict[int, float] = {}
     tags = {tag: 1.0 for tag in parsed.tags}
+    encoding = None
     if semantic and parsed.meaning:
-        query = clip.clip_embed_text(parsed.meaning)
+        encoding = _encoder.submit(clip.clip_embed_text, parsed.meaning)
+    captioned = _captioned(photos, parsed.text) if parsed.text else []
+    if encoding is not None:
+        query = encoding.result()
         tags.update(_synonyms(query, vocabulary, exclude=set(tags)))
         for pk, cosine in vector_search(
             owner_id=owner.pk,
@@ -72,19 +82,23 @@ def photos_search(*, owner: User, photos: QuerySet[Photo], text: str) -> SearchR
             best[pk] = max(best.get(pk, 0.0), score * tags[name])
         for pk, value in best.items():
             scores[pk] = scores.get(pk, 0.0) + value
-    if parsed.text:
-        caption = Q()
-        for word in parsed.text.split():
-            caption &= Q(caption__icontains=word)
-        # Non-empty first: the partial index photo_captioned leaves the uncaptioned out.
-        captioned = photos.exclude(caption="").filter(caption)
-        for pk in captioned.values_list("id", flat=True)[: settings.SEARCH_MAX_RESULTS]:
-            scores[pk] = scores.get(pk, 0.0) + 1.0
+    for pk in captioned:
+        scores[pk] = scores.get(pk, 0.0) + 1.0
     ranked = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))
     ranked = ranked[: settings.SEARCH_MAX_RESULTS]
     result.ids = [pk for pk, _ in ranked]
     result.scores = {pk: round(score, 4) for pk, score in ranked}
     return result
+
+
+def _captioned(photos: QuerySet[Photo], text: str) -> list[int]:
+    """The photos whose caption holds every word of `text`."""
+    caption = Q()
+    for word in text.split():
+        caption &= Q(caption__icontains=word)
+    # Non-empty first: the partial index photo_captioned leaves the uncaptioned out.
+    captioned = photos.exclude(caption="").filter(caption)
+    return list(captioned.values_list("id", flat=True)[: settings.SEARCH_MAX_RESULTS])
 
 
 def _narrowed(photos: QuerySet[Photo], parsed: ParsedQuery) -> QuerySet[Photo]:

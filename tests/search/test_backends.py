@@ -7,7 +7,7 @@ import pytest
 from django.db import connections
 
 from api.filters import PhotoFilter
-from api.models import Embedding, Photo, User
+from api.models import Embedding, Face, Person, Photo, Place, User
 from api.search.backends import exact, pgvector
 from tests.search.conftest import ALIAS
 
@@ -29,6 +29,7 @@ def pgvector_mode(request, settings, library) -> str:
     priced out so the planner walks the index even on this small table) and the exact
     ranking of a small filtered set."""
     settings.VECTOR_EXACT_BELOW = 0 if request.param == "hnsw" else 10**9
+    settings.VECTOR_EXACT_RATIO = 0 if request.param == "hnsw" else 1
     if request.param == "hnsw":
         with connections[ALIAS].cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
@@ -61,7 +62,24 @@ def library(pgvector_db):
     )
     for embedding in embeddings:
         pgvector.vector_store(embedding=embedding, using=ALIAS)
-    return {"owner": owner, "queries": _clustered(rng, 10), "photos": photos}
+    # A person on every 9th photo (twice on every 27th: one photo, two faces) and a city on
+    # every 11th, as the search box narrows by them.
+    anna = Person.objects.using(ALIAS).create(owner=owner, name="Anna")
+    Face.objects.using(ALIAS).bulk_create(
+        Face(photo=photo, top=0, right=9, bottom=9, left=0, person=anna, detector="hog")
+        for i, photo in enumerate(photos)
+        for _ in range(2 if i % 27 == 0 else 1)
+        if i % 9 == 0
+    )
+    lyon = Place.objects.db_manager(ALIAS).ensure_path(
+        country_code="FR", country="France", city="Lyon"
+    )
+    Photo.objects.using(ALIAS).filter(pk__in=[p.pk for p in photos[::11]]).update(place=lyon)
+    # Statistics as a library has them (autovacuum's): without them the planner takes the
+    # tables for empty and may re-run the person's join for every embedding.
+    with connections[ALIAS].cursor() as cursor:
+        cursor.execute("ANALYZE api_photo, api_face, api_embedding, api_place")
+    return {"owner": owner, "queries": _clustered(rng, 10), "photos": photos, "anna": anna}
 
 
 def _both(photos, query, exclude=None):
@@ -81,6 +99,7 @@ def _both(photos, query, exclude=None):
 @pytest.mark.django_db(databases=["default", ALIAS])
 def test_the_hnsw_walk_uses_the_index(library, settings):
     settings.VECTOR_EXACT_BELOW = 0
+    settings.VECTOR_EXACT_RATIO = 0
     photos = Photo.objects.using(ALIAS).for_user(library["owner"])
     query = library["queries"][0]
     with connections[ALIAS].cursor() as cursor:
@@ -132,11 +151,98 @@ def test_both_back_ends_agree_with_filters_and_return_only_matching_photos(libra
     params = {"favorite": "true", "taken_after": "2019-03-01", "taken_before": "2019-06-30"}
     photos = PhotoFilter(params, queryset=Photo.objects.using(ALIAS).for_user(owner)).qs
     allowed = set(photos.values_list("pk", flat=True))
+    recalls = []
     for query in library["queries"]:
-        by_exact, by_hnsw = _both(photos, query)
-        assert [pk for pk, _ in by_exact] == [pk for pk, _ in by_hnsw]
+        by_exact, by_pgvector = _both(photos, query)
         assert len(by_exact) == 10
-        assert {pk for pk, _ in by_exact} <= allowed
+        assert {pk for pk, _ in by_pgvector} <= allowed
+        recalls.append(_agreement(by_exact, by_pgvector, pgvector_mode))
+    assert np.mean(recalls) >= 0.95
+
+
+@pytest.mark.django_db(databases=["default", ALIAS])
+@pytest.mark.parametrize("kind", ["person", "place", "dates", "favourites"])
+def test_both_back_ends_agree_with_each_filter_kind_of_the_search_box(library, pgvector_mode, kind):
+    """The filters the search box narrows by (a person through faces, so a join made
+    distinct; a place through its ancestors; dates; favourites) ranked by the walk and by
+    the exact ranking of the filtered set give exact's top 10 (the walk: recall@10 >= 0.95)."""
+    photos = Photo.objects.using(ALIAS).for_user(library["owner"]).in_library()
+    narrowed = {
+        "person": photos.filter(faces__person_id=library["anna"].pk).distinct(),
+        "place": photos.at_place("lyon"),
+        "dates": photos.filter(
+            taken_date__gte=dt.date(2019, 4, 1), taken_date__lte=dt.date(2019, 7, 31)
+        ),
+        "favourites": photos.filter(favorite=True),
+    }[kind]
+    allowed = set(narrowed.values_list("pk", flat=True))
+    assert 10 < len(allowed) < photos.count()
+    recalls = []
+    for query in library["queries"]:
+        by_exact, by_pgvector = _both(narrowed, query)
+        assert len(by_exact) == 10
+        assert {pk for pk, _ in by_pgvector} <= allowed
+        recalls.append(_agreement(by_exact, by_pgvector, pgvector_mode))
+    assert np.mean(recalls) >= 0.95
+
+
+def _agreement(by_exact: list, by_pgvector: list, mode: str) -> float:
+    """The exact ranking of a filtered set is exact's list; a filtered walk is approximate:
+    its recall@10 against exact (the issue asks >= 0.95)."""
+    exact_ids, found = [pk for pk, _ in by_exact], [pk for pk, _ in by_pgvector]
+    if mode == "exact-sql":
+        assert found == exact_ids
+    return len(set(found) & set(exact_ids)) / len(exact_ids)
+
+
+@pytest.mark.django_db(databases=["default", ALIAS])
+def test_a_pgvector_search_is_one_statement(library, django_assert_num_queries):
+    """The bounded count, the choice between the walk and the exact ranking, and the walk
+    itself are one statement; inside a transaction the walk's settings are one more (local
+    to it), in autocommit they are set once per connection."""
+    photos = Photo.objects.using(ALIAS).for_user(library["owner"]).filter(favorite=True)
+    arguments = {
+        "owner_id": library["owner"].pk,
+        "photos": photos,
+        "vector": library["queries"][0],
+        "model_name": "clip",
+        "model_version": "v1",
+        "limit": 10,
+    }
+    pgvector.search(**arguments)  # the index's size is read at most every 10 minutes
+    with django_assert_num_queries(2, using=ALIAS) as context:
+        assert len(pgvector.search(**arguments)) == 10
+    assert context.captured_queries[0]["sql"].startswith("SELECT set_config")
+
+
+@pytest.mark.django_db(databases=["default", ALIAS], transaction=True)
+def test_in_autocommit_the_walk_settings_are_set_once_per_connection(
+    pgvector_db, django_assert_num_queries
+):
+    owner = User.objects.db_manager(ALIAS).create_user(username="autocommit", password="x")
+    photo = Photo.objects.using(ALIAS).create(owner=owner, content_hash="a" * 64)
+    vector = np.full(DIM, 1 / np.sqrt(DIM), dtype=np.float32)
+    embedding = Embedding.objects.using(ALIAS).create(
+        photo=photo, model_name="clip", model_version="v1", dim=DIM, vector=vector.tobytes()
+    )
+    pgvector.vector_store(embedding=embedding, using=ALIAS)
+    arguments = {
+        "owner_id": owner.pk,
+        "photos": Photo.objects.using(ALIAS).for_user(owner),
+        "vector": vector,
+        "model_name": "clip",
+        "model_version": "v1",
+        "limit": 5,
+    }
+    pgvector.search(**arguments)  # reads the extension's version and the index's size
+    connections[ALIAS].close()
+    with django_assert_num_queries(2, using=ALIAS):
+        assert pgvector.search(**arguments) == [(photo.pk, 1.0)]
+    with django_assert_num_queries(1, using=ALIAS):
+        assert pgvector.search(**arguments) == [(photo.pk, 1.0)]
+    with connections[ALIAS].cursor() as cursor:
+        cursor.execute("SHOW hnsw.ef_search")
+        assert cursor.fetchone()[0] == "200"
 
 
 @pytest.mark.django_db(databases=["default", ALIAS])

@@ -3,15 +3,20 @@ same statement as the photo filters, ordered by distance only so the index drive
 With pgvector >= 0.8 an iterative index scan keeps going until enough rows pass the filters
 (settings.HNSW_ITERATIVE_SCAN: "relaxed_order" or "strict_order"). Vectors are halfvec (migration
 0052) and what the index finds is re-scored from the float32 bytes, so scores are exact.
-When the filters leave at most settings.VECTOR_EXACT_BELOW photos, those are ranked exactly
-in the same statement instead (the index is not used then).
+When the filters leave few photos (a threshold growing with the square root of the index's size,
+see _exact_below()), those are ranked exactly instead (the index is not used then): the count that
+decides and both ways are one statement,
+so a search is one round trip (its walk settings are kept on the connection in autocommit).
 """
 
 import logging
+import math
+import time
+import weakref
 
 import numpy as np
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import QuerySet
 from pgvector import HalfVector
 
@@ -101,37 +106,79 @@ def search(
     dim = len(vector)
     vector = np.asarray(vector, dtype=np.float32)
     query = HalfVector(vector).to_text()
-    subquery, params = photos.order_by().values("pk").query.sql_with_params()
-    # A selective filter leaves few rows: ranking them all is exact and cheap, where the graph
-    # walk would have to skip most of what it visits (and its far neighbours are approximate).
-    # Counting stops past the threshold: a large library is not counted at every search.
-    bounded = photos.order_by().values("pk")[: settings.VECTOR_EXACT_BELOW + 1]
-    few = bounded.count() <= settings.VECTOR_EXACT_BELOW
-    kind = _kind(connections[photos.db])
-    distance = f"e.vec <=> %s::{kind}" if few else f"e.vec::{kind}({dim:d}) <=> %s::{kind}({dim:d})"
-    sql = (
-        f"SELECT e.photo_id, e.vector, {distance} AS distance "
-        "FROM api_embedding e "
-        f"WHERE e.dim = {dim:d} AND e.model_name = %s AND e.model_version = %s "
-        f"AND e.photo_id IN ({subquery}) "
-        + ("AND e.photo_id <> %s " if exclude is not None else "")
-        + "ORDER BY distance LIMIT %s"
-    )
-    arguments = [query, model_name, model_version, *params]
-    if exclude is not None:
-        arguments.append(exclude)
-    arguments.append(limit)
     connection = connections[photos.db]
-    mode = settings.HNSW_ITERATIVE_SCAN if _iterative(connection) else ""
-    with transaction.atomic(using=photos.db), connection.cursor() as cursor:
-        # One round trip for both settings, local to this transaction.
-        cursor.execute(
-            "SELECT set_config('hnsw.ef_search', %s, true)"
-            + (", set_config('hnsw.iterative_scan', %s, true)" if mode else ""),
-            [str(max(settings.HNSW_EF_SEARCH, limit)), *([mode] if mode else [])],
-        )
+    kind = _kind(connection)
+    # Compiled for the database it runs on (sql_with_params() compiles for the default one).
+    subquery, params = photos.order_by().values("pk").query.get_compiler(photos.db).as_sql()
+    where = f"e.dim = {dim:d} AND e.model_name = %s AND e.model_version = %s" + (
+        " AND e.photo_id <> %s" if exclude is not None else ""
+    )
+    model = [model_name, model_version, *([exclude] if exclude is not None else [])]
+    # One statement, one round trip: the filtered photos counted up to a threshold, and of
+    # the two branches below only the one the count picks runs (each is gated by a one-time
+    # filter). Past the threshold the index drives the scan, ordered by distance only, the
+    # filters checked on what it finds.
+    below = _exact_below(connection, limit)
+    sql = (
+        f"WITH bounded AS MATERIALIZED (SELECT f.id FROM ({subquery}) AS f (id) "
+        f"LIMIT {below + 1:d}) "
+        f"(SELECT e.photo_id, e.vector, e.vec <=> %s::{kind} AS distance FROM api_embedding e "
+        f"WHERE (SELECT count(*) FROM bounded) <= {below:d} AND {where} "
+        "AND e.photo_id IN (SELECT id FROM bounded) ORDER BY distance LIMIT %s) "
+        "UNION ALL "
+        f"(SELECT e.photo_id, e.vector, e.vec::{kind}({dim:d}) <=> %s::{kind}({dim:d}) AS distance "
+        f"FROM api_embedding e WHERE (SELECT count(*) FROM bounded) > {below:d} AND {where} "
+        f"AND e.photo_id IN ({subquery}) ORDER BY distance LIMIT %s)"
+    )
+    arguments = [*params, query, *model, limit, query, *model, *params, limit]
+    with connection.cursor() as cursor:
+        _walk_settings(connection, cursor, max(settings.HNSW_EF_SEARCH, limit))
         cursor.execute(sql, arguments)
         rows = cursor.fetchall()
     # Re-scored from the float32 bytes: exact scores (those of the other back-ends) whatever
     # half precision rounded, and the order a relaxed walk may have left loose put right.
     return rows_ranked(rows, vector)
+
+
+# How long the index's size (the planner's row estimate) is taken as known.
+_SIZE_SECONDS = 600.0
+
+
+def _exact_below(connection, limit: int) -> int:
+    """How many filtered photos at most are ranked exactly. Ranking n rows exactly costs ~n;
+    the walk visits ~limit * N / n vectors (N in the index) to find `limit` that pass the
+    filter, each dearer: so exact up to n = sqrt(VECTOR_EXACT_RATIO * limit * N), and never
+    below VECTOR_EXACT_BELOW. N is read every _SIZE_SECONDS (one round trip)."""
+    size, read = getattr(connection, "_ownphotos_size", (0.0, -_SIZE_SECONDS))
+    if time.monotonic() - read >= _SIZE_SECONDS:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'api_embedding'::regclass"
+            )
+            size = float(cursor.fetchone()[0])
+        connection._ownphotos_size = (size, time.monotonic())
+    scaled = int(math.sqrt(settings.VECTOR_EXACT_RATIO * limit * size))
+    return max(settings.VECTOR_EXACT_BELOW, scaled)
+
+
+# The walk's settings as last set on each database connection (session-wide), so a search
+# in autocommit costs no round trip for them.
+_applied: "weakref.WeakKeyDictionary[object, tuple]" = weakref.WeakKeyDictionary()
+
+
+def _walk_settings(connection, cursor, ef_search: int) -> None:
+    """hnsw.ef_search and (pgvector >= 0.8) hnsw.iterative_scan for this search: inside a
+    transaction local to it (a rollback would undo a session setting unseen), in autocommit
+    once per connection."""
+    mode = settings.HNSW_ITERATIVE_SCAN if _iterative(connection) else ""
+    wanted = (ef_search, mode)
+    local = connection.in_atomic_block
+    if not local and _applied.get(connection.connection) == wanted:
+        return
+    cursor.execute(
+        "SELECT set_config('hnsw.ef_search', %s, %s)"
+        + (", set_config('hnsw.iterative_scan', %s, %s)" if mode else ""),
+        [str(ef_search), local, *([mode, local] if mode else [])],
+    )
+    if not local:
+        _applied[connection.connection] = wanted
