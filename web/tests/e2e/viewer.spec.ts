@@ -210,7 +210,8 @@ test.describe('on a phone', () => {
 		while ((await isVideo(order[at].id)) || (await isVideo(order[at + 1].id))) at++;
 		const [first, second] = [order[at], order[at + 1]];
 		await signIn(page, undefined, `/photos/${first.id}`);
-		const img = viewer(page).getByRole('img').first();
+		// The photo itself, not the placeholder shown while its details load (it is replaced).
+		const img = viewer(page).locator('img:not([alt="Loading"])').first();
 		await expect(img).toBeVisible();
 		const box = (await img.boundingBox())!;
 		expect(box.width).toBeLessThanOrEqual(390);
