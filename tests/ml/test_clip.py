@@ -142,3 +142,23 @@ def test_texts_encoded_in_a_batch_equal_each_encoded_alone(tiny_clip, settings):
     alone = np.stack([clip.clip_embed_text(text) for text in texts])
     assert np.allclose(together, alone, atol=1e-5)
     assert clip.clip_embed_texts([]).shape == (0, 32)
+
+
+def test_an_int8_text_tower_encodes_queries_as_the_fp32_model_does(tiny_clip, settings):
+    import torch
+
+    texts = ["seaside", "a dog on a beach", "anna in paris in the summer of 2019", "kitchen"]
+    settings.CLIP_PRECISION = "fp32"
+    exact = np.stack([clip.clip_embed_text(text) for text in texts])
+    exact_images = clip.clip_embed_images(_images())
+    settings.CLIP_PRECISION = "int8"
+    model = clip.clip_model().model
+    quantised = {type(module).__module__ for module in model.transformer.modules()}
+    assert "torch.ao.nn.quantized.dynamic.modules.linear" in quantised
+    assert {parameter.dtype for parameter in model.visual.parameters()} == {torch.float32}
+    vectors = np.stack([clip.clip_embed_text(text) for text in texts])
+    cosines = np.sum(exact * vectors, axis=1)
+    assert cosines.min() > 0.99, cosines
+    assert not np.array_equal(exact, vectors)
+    # images are not quantised: the stored embeddings stay those of the fp32 model
+    assert np.array_equal(clip.clip_embed_images(_images()), exact_images)
