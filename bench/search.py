@@ -528,7 +528,7 @@ def _model_figures() -> list[float]:
     import torch
     from django.conf import settings
 
-    from api.ml.clip import _bfloat16, _encode_text
+    from api.ml.clip import _bfloat16, _encode_text, _quantise_text_tower
 
     torch.set_num_threads(1)
     model = open_clip.create_model("ViT-B-32", pretrained=None).eval()
@@ -561,7 +561,24 @@ def _model_figures() -> list[float]:
             f"    text encoding, all 77 positions:   {_percentiles(padded)}\n"
             f"    text encoding, up to end-of-text:  {_percentiles(text_times[name])}"
         )
-    return text_times["bf16" if _bfloat16(settings.CLIP_PRECISION, torch.device("cpu")) else "fp32"]
+    # int8 text tower (the API's CPU path without native bfloat16), against fp32's vectors
+    model.to(torch.float32)
+    with torch.no_grad():
+        exact = torch.cat([_encode_text(model, tokenizer([word])) for word in words])
+        _quantise_text_tower(model)
+        text_times["int8"], rows = [], []
+        for word in words:
+            begin = time.perf_counter()
+            rows.append(_encode_text(model, tokenizer([word])))
+            text_times["int8"].append(time.perf_counter() - begin)
+    cosines = torch.nn.functional.cosine_similarity(exact, torch.cat(rows))
+    print(
+        f"  int8 text tower: text encoding, up to end-of-text: {_percentiles(text_times['int8'])}"
+        f"; cosine to fp32 min {float(cosines.min()):.4f}"
+    )
+    if _bfloat16(settings.CLIP_PRECISION, torch.device("cpu")):
+        return text_times["bf16"]
+    return text_times["int8" if settings.CLIP_PRECISION in ("auto", "int8") else "fp32"]
 
 
 def _run(backend: str, size: int, folder: Path, arguments) -> None:
