@@ -42,11 +42,26 @@ class FaceDetailSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="[top, right, bottom, left] in displayed pixels of the photo.",
     )
+    crop_url = serializers.SerializerMethodField(
+        help_text="The face's crop, with its version: cached for good by the browser."
+    )
 
     class Meta:
         model = Face
-        fields = ["id", "photo", "box", "person", "person_source", "distance", "detector"]
+        fields = [
+            "id",
+            "photo",
+            "box",
+            "person",
+            "person_source",
+            "distance",
+            "detector",
+            "crop_url",
+        ]
         read_only_fields = fields
+
+    def get_crop_url(self, face: Face) -> str:
+        return face_crop_url(face.pk)
 
 
 class FacePatchSerializer(serializers.Serializer):

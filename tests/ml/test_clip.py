@@ -8,6 +8,9 @@ from api.exceptions import ModelNotInstalled
 from api.ml import clip
 from tests.conftest import SHARED_PHOTOS
 
+# Not database-specific: run in the PostgreSQL run only.
+pytestmark = pytest.mark.once
+
 FALCON = SHARED_PHOTOS / "exif" / "Canon_EOS_R5_prairie_falcon.jpg"
 RIDGE = SHARED_PHOTOS / "exif" / "Nikon_D750_tanners_ridge.jpg"
 

@@ -1,8 +1,12 @@
 import itertools
 
 import numpy as np
+import pytest
 
 from api.ml import clustering
+
+# Not database-specific: run in the PostgreSQL run only.
+pytestmark = pytest.mark.once
 
 
 def _identities(n_people: int, per_person: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -10,6 +10,9 @@ from api.exceptions import ChecksumMismatch, DownloadFailed
 from api.ml.downloads import model_download, model_verify
 from api.ml.registry import REGISTRY, ModelFile, ModelSpec
 
+# Not database-specific: run in the PostgreSQL run only.
+pytestmark = pytest.mark.once
+
 WEIGHTS = bytes(range(256)) * 4096  # 1 MiB
 LABELS = b"/a/abbey 0\n/a/airfield 1\n"
 

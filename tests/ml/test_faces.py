@@ -3,6 +3,9 @@ import pytest
 from api.ml import faces
 from tests.conftest import SHARED_PHOTOS
 
+# Not database-specific: run in the PostgreSQL run only.
+pytestmark = pytest.mark.once
+
 
 def _centre_inside(box, ltrb) -> bool:
     top, right, bottom, left = box

@@ -14,6 +14,9 @@ from api.exceptions import ModelNotInstalled
 from api.ml import scenes
 from tests.conftest import SHARED_PHOTOS
 
+# Not database-specific: run in the PostgreSQL run only.
+pytestmark = pytest.mark.once
+
 FALCON = SHARED_PHOTOS / "exif" / "Canon_EOS_R5_prairie_falcon.jpg"
 
 

@@ -114,6 +114,9 @@ def test_faces_of_a_person(api, people):
         top, right, bottom, left = face["box"]
         assert 0 <= left < right <= 250
         assert 0 <= top < bottom <= 250
+        # Versioned, so the person page's faces dialog gets the year-long cache too.
+        assert face["crop_url"] == face_crop_url(face["id"])
+        assert api.get(face["crop_url"]).status_code == 200
 
 
 def test_face_patch_assigns_unassigns_and_marks_not_person(api, people):

@@ -19,6 +19,7 @@ export interface Face {
 	person_source: string;
 	distance: number | null;
 	detector: string;
+	crop_url: string;
 }
 
 export interface Suggestion {
@@ -53,7 +54,6 @@ export const faceReview = (offset = 0, limit = 20) =>
 	});
 export const faceUpdate = (id: number, changes: { person?: number | null; not_person?: number }) =>
 	sendJson<Face>('PATCH', `/api/faces/${id}/`, changes);
-export const faceCropUrl = (id: number) => `/api/faces/${id}/crop/`;
 
 export interface PlaceCount {
 	id: number;

@@ -1326,6 +1326,8 @@ export interface components {
             /** Format: double */
             readonly distance: number | null;
             readonly detector: string;
+            /** @description The face's crop, with its version: cached for good by the browser. */
+            readonly crop_url: string;
         };
         /** @description A face in no person, with the people it looks most like. */
         FaceReview: {

@@ -62,3 +62,56 @@ export function cellBox(lat: number, lon: number, level: number): string {
 export function boxAttribute(box: Box, level: number): string {
 	return [...box.map((v) => v.toFixed(6)), level].join(',');
 }
+
+/** A marker's side plus its count badge's overhang, in screen pixels: closer than this,
+ * two markers overlap and one's badge is half hidden. */
+export const MARKER_SPACING = 56;
+
+/** A cluster as drawn: one or more of the server's cells, and the box a click opens. */
+export interface DrawnCluster {
+	lat: number;
+	lon: number;
+	count: number;
+	photo: number;
+	bbox: string;
+}
+
+/** Web Mercator pixels at a zoom (512-pixel tiles, as MapLibre draws them). */
+function toPixels(lat: number, lon: number, zoom: number): [number, number] {
+	const size = 512 * 2 ** zoom;
+	const sin = Math.sin((Math.max(-85, Math.min(85, lat)) * Math.PI) / 180);
+	return [
+		((lon + 180) / 360) * size,
+		(0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI)) * size
+	];
+}
+
+/** The server's clusters with those closer than `spacing` pixels at `zoom` merged into the
+ * biggest among them: counts add up, the cover is the biggest's, and a click opens the box
+ * of all their cells. */
+export function mergeNearby(
+	clusters: { lat: number; lon: number; count: number; photo: number }[],
+	level: number,
+	zoom: number,
+	spacing = MARKER_SPACING
+): DrawnCluster[] {
+	const kept: { x: number; y: number; cluster: DrawnCluster; box: number[] }[] = [];
+	for (const c of [...clusters].sort((a, b) => b.count - a.count)) {
+		const [x, y] = toPixels(c.lat, c.lon, zoom);
+		const cell = cellBox(c.lat, c.lon, level).split(',').map(Number);
+		const near = kept.find((k) => Math.hypot(k.x - x, k.y - y) < spacing);
+		if (near) {
+			near.cluster.count += c.count;
+			near.box = [
+				Math.min(near.box[0], cell[0]),
+				Math.min(near.box[1], cell[1]),
+				Math.max(near.box[2], cell[2]),
+				Math.max(near.box[3], cell[3])
+			];
+			near.cluster.bbox = near.box.map((v) => v.toFixed(6)).join(',');
+		} else {
+			kept.push({ x, y, box: cell, cluster: { ...c, bbox: cellBox(c.lat, c.lon, level) } });
+		}
+	}
+	return kept.map((k) => k.cluster);
+}
