@@ -21,8 +21,7 @@ REDIS_TEST_URL ?= redis://127.0.0.1:6379/14
 REDIS_PG_TEST_URL ?= redis://127.0.0.1:6379/15
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-packages web run test test-lane-sqlite test-lane-postgres test-sqlite \
-	test-postgres test-schema test-web lint bench clean
+.PHONY: install system-packages web run test test-sqlite test-postgres test-schema test-web lint bench clean
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -63,20 +62,11 @@ lint: install
 	$(NPM) run lint
 	$(NPM) run check
 
-# Two lanes (one per core), each one's output printed whole when it ends: SQLite then the
-# browser run, PostgreSQL then schemathesis. A lane starts its second run as soon as its first
-# ends, so neither core waits for the slower database run; `once` tests balance the lanes.
+# Two at a time (one per core), each one's output printed whole when it ends: the SQLite and
+# PostgreSQL runs, then the schemathesis and browser runs.
 test: install lint
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-lane-sqlite test-lane-postgres
-
-test-lane-sqlite: install
-	@$(MAKE) --no-print-directory test-sqlite
-	@$(MAKE) --no-print-directory test-web
-
-# Schemathesis follows on this lane's Redis database: db 14 is the SQLite run's, still going.
-test-lane-postgres: install
-	@$(MAKE) --no-print-directory test-postgres
-	@$(MAKE) --no-print-directory test-schema REDIS_TEST_URL=$(REDIS_PG_TEST_URL)
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-schema test-web
 
 test-sqlite: install
 	env -u DATABASE_URL CELERY_BROKER_URL=$(REDIS_TEST_URL) $(PY) -m pytest
